@@ -1,0 +1,1 @@
+"""Who may do what: tokens, the permission vocabulary, the role table, object policies."""

@@ -1,0 +1,173 @@
+"""Authentication and permission dependencies.
+
+Every route depends on exactly one permission dependency (made by ``require`` or
+``situation_permission``, or ``self_or_admin``); a test walks the routes to make sure.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import and_, select
+
+from app.auth.permissions import Permission
+from app.auth.policies import (
+    can_see_situation,
+    can_see_user,
+    global_permissions,
+    situation_permissions,
+)
+from app.auth.tokens import hash_token
+from app.core.base import utcnow
+from app.core.deps import SessionDep
+from app.core.errors import Forbidden, NotFound, Unauthorized
+from app.core.vocab import SituationRole
+from app.models import ApiToken, Membership, Situation, User
+
+PERMISSION_MARK = "crrf_permission"
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An API token: `Authorization: Bearer crrf_…`. Issued by an admin or "
+    "`crrf users create`; shown once.",
+)
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User:
+    """Resolve the bearer token to an active user, or answer 401."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized()
+    token = credentials.credentials
+    if len(token) > 256:
+        raise Unauthorized("The token is not valid.")
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("The token is not valid: mistyped, revoked or expired.")
+    api_token, user = row
+    now = utcnow()
+    if (
+        api_token.revoked_at is not None
+        or (api_token.expires_at is not None and api_token.expires_at <= now)
+        or not user.is_active
+    ):
+        raise Unauthorized("The token is not valid: mistyped, revoked or expired.")
+    request.state.user_id = user.id
+    request.state.token_id = api_token.id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _mark(dependency: Callable[..., Any], permission: str) -> None:
+    setattr(dependency, PERMISSION_MARK, permission)
+
+
+@cache
+def require(permission: Permission) -> Callable[..., User]:
+    """A dependency that lets through users who hold a global ``permission``."""
+
+    def dependency(user: CurrentUser) -> User:
+        if permission not in global_permissions(user):
+            raise Forbidden()
+        return user
+
+    dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
+    _mark(dependency, permission.value)
+    return dependency
+
+
+def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
+    """Let admins act on any user, and users on themselves; others see nothing (404)."""
+    if not can_see_user(user, user_id):
+        raise NotFound()
+    return user
+
+
+_mark(self_or_admin, "users:self_or_admin")
+
+
+@dataclass(frozen=True)
+class SituationAccess:
+    """A situation, the caller, and what the caller may do there."""
+
+    situation: Situation
+    user: User
+    role: SituationRole | None
+    permissions: frozenset[Permission]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def get_situation_access(
+    sid: Annotated[uuid.UUID, Path(description="Situation id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> SituationAccess:
+    """Load a situation the caller may see, with their role; 404 otherwise."""
+    row = session.execute(
+        select(Situation, Membership.role)
+        .outerjoin(
+            Membership,
+            and_(Membership.situation_id == Situation.id, Membership.user_id == user.id),
+        )
+        .where(Situation.id == sid)
+    ).first()
+    if row is None:
+        raise NotFound()
+    situation, role = row
+    if not can_see_situation(user, role):
+        raise NotFound()
+    return SituationAccess(situation, user, role, situation_permissions(user, role))
+
+
+@cache
+def situation_permission(permission: Permission) -> Callable[..., SituationAccess]:
+    """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
+
+    def dependency(
+        access: Annotated[SituationAccess, Depends(get_situation_access)],
+    ) -> SituationAccess:
+        if not access.can(permission):
+            raise Forbidden()
+        return access
+
+    dependency.__name__ = f"situation_{permission.value.replace(':', '_')}"
+    _mark(dependency, permission.value)
+    return dependency
+
+
+# Aliases: a route's signature names the permission it needs.
+P = Permission
+SignedIn = Annotated[User, Depends(require(P.PROFILE_READ))]
+CanReadTemplates = Annotated[User, Depends(require(P.TEMPLATES_READ))]
+CanReadOrganisations = Annotated[User, Depends(require(P.ORGANISATIONS_READ))]
+CanWriteOrganisations = Annotated[User, Depends(require(P.ORGANISATIONS_WRITE))]
+CanReadUsers = Annotated[User, Depends(require(P.USERS_READ))]
+CanWriteUsers = Annotated[User, Depends(require(P.USERS_WRITE))]
+CanListSituations = Annotated[User, Depends(require(P.SITUATIONS_LIST))]
+CanCreateSituations = Annotated[User, Depends(require(P.SITUATIONS_CREATE))]
+CanReadSummary = Annotated[User, Depends(require(P.SUMMARY_READ))]
+SelfOrAdmin = Annotated[User, Depends(self_or_admin)]
+
+SituationReader = Annotated[SituationAccess, Depends(situation_permission(P.SITUATION_READ))]
+SituationWriter = Annotated[SituationAccess, Depends(situation_permission(P.SITUATION_WRITE))]
+MembersReader = Annotated[SituationAccess, Depends(situation_permission(P.MEMBERS_READ))]
+MembersWriter = Annotated[SituationAccess, Depends(situation_permission(P.MEMBERS_WRITE))]
+ItemsReader = Annotated[SituationAccess, Depends(situation_permission(P.ITEMS_READ))]
+ItemsWriter = Annotated[SituationAccess, Depends(situation_permission(P.ITEMS_WRITE))]
+OwnersWriter = Annotated[SituationAccess, Depends(situation_permission(P.OWNERS_WRITE))]
+HistoryReader = Annotated[SituationAccess, Depends(situation_permission(P.HISTORY_READ))]

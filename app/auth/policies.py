@@ -1,0 +1,29 @@
+"""Object-level policies. Each docstring is the question the function answers."""
+
+import uuid
+
+from app.auth.permissions import ADMIN, EVERY_USER, ROLE_PERMISSIONS, Permission
+from app.core.vocab import SituationRole
+from app.models import User
+
+
+def global_permissions(user: User) -> frozenset[Permission]:
+    """What may this user do outside any situation?"""
+    return ADMIN if user.is_admin else EVERY_USER
+
+
+def situation_permissions(user: User, role: SituationRole | None) -> frozenset[Permission]:
+    """What may this user do in a situation where they hold ``role``?"""
+    if user.is_admin:
+        return ADMIN
+    return ROLE_PERMISSIONS[role] if role is not None else frozenset()
+
+
+def can_see_situation(user: User, role: SituationRole | None) -> bool:
+    """May this user know that the situation exists?"""
+    return user.is_admin or role is not None
+
+
+def can_see_user(actor: User, target_id: uuid.UUID) -> bool:
+    """May ``actor`` see the user ``target_id`` and manage their tokens?"""
+    return actor.is_admin or actor.id == target_id

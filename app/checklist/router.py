@@ -1,0 +1,170 @@
+"""The checklist of a situation: items, owners, history."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
+from app.checklist import service
+from app.checklist.deps import ItemCodePath
+from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
+from app.core.base import utcnow
+from app.core.deps import RegistryDep, SessionDep
+from app.core.etag import check_if_match, etag
+from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
+from app.core.vocab import ItemStatus, PillarCode
+from app.events.service import Actor
+from app.models import ChecklistItem, Event
+
+router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
+
+_ORDER = [SortKey(ChecklistItem.sort_order, int, int), SortKey(ChecklistItem.id, uuid.UUID)]
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive timestamp in cursor")
+    return parsed
+
+
+_HISTORY_ORDER = [
+    SortKey(Event.at, _aware, lambda v: v.isoformat()),
+    SortKey(Event.id, uuid.UUID),
+]
+IfMatch = Annotated[
+    str | None, Header(max_length=200, description="The ETag you last read (required).")
+]
+
+
+@router.get("")
+def list_items(
+    access: ItemsReader,
+    session: SessionDep,
+    registry: RegistryDep,
+    pillar: Annotated[PillarCode | None, Query()] = None,
+    status_: Annotated[
+        list[ItemStatus] | None, Query(alias="status", max_length=5, description="Repeatable.")
+    ] = None,
+    owner: Annotated[
+        uuid.UUID | None, Query(description="An owning organisation, any role.")
+    ] = None,
+    overdue: bool | None = None,
+    stale: bool | None = None,
+    no_data: bool | None = None,
+    lead_missing: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ItemRead]:
+    """List the checklist in Annex I order, with filters."""
+    now = utcnow()
+    stmt = service.items_query(
+        access.situation,
+        now=now,
+        pillar=pillar,
+        statuses=status_,
+        owner=owner,
+        overdue=overdue,
+        stale=stale,
+        no_data=no_data,
+        lead_missing=lead_missing,
+    )
+    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit)
+    return Page(
+        items=[service.item_read(i, access.situation, registry, now) for i in rows],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_item(
+    data: ItemCreate,
+    access: ItemsWriter,
+    session: SessionDep,
+    registry: RegistryDep,
+    response: Response,
+) -> ItemRead:
+    """Add a context-specific item mapped to an Annex I element (Annex I ¶3)."""
+    item = service.create_item(session, access.situation, registry, data, Actor.of(access.user))
+    response.headers["Location"] = f"/api/v1/situations/{access.situation.id}/items/{item.code}"
+    response.headers["ETag"] = etag(item.version)
+    return service.item_read(item, access.situation, registry, utcnow())
+
+
+@router.get("/{code}")
+def get_item(
+    code: ItemCodePath,
+    access: ItemsReader,
+    session: SessionDep,
+    registry: RegistryDep,
+    response: Response,
+) -> ItemRead:
+    """Read one item with its Annex I text, owners and flags; the ETag is its version."""
+    item = service.get_item(session, access.situation.id, code)
+    response.headers["ETag"] = etag(item.version)
+    return service.item_read(item, access.situation, registry, utcnow())
+
+
+@router.patch(
+    "/{code}",
+    responses={412: {"description": "Stale If-Match"}, 428: {"description": "If-Match missing"}},
+)
+def patch_item(
+    code: ItemCodePath,
+    data: ItemPatch,
+    access: ItemsWriter,
+    session: SessionDep,
+    registry: RegistryDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ItemRead:
+    """Change status, status note or target date; needs `If-Match` with the current ETag."""
+    item = service.get_item(session, access.situation.id, code, for_update=True)
+    check_if_match(if_match, item.version)
+    item = service.patch_item(session, item, data, Actor.of(access.user))
+    response.headers["ETag"] = etag(item.version)
+    return service.item_read(item, access.situation, registry, utcnow())
+
+
+@router.put("/{code}/owners")
+def set_owners(
+    code: ItemCodePath,
+    data: OwnersIn,
+    access: OwnersWriter,
+    session: SessionDep,
+    registry: RegistryDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ItemRead:
+    """Replace the item's owners: at most one `lead`, any `support`, `funding`, `implementing`."""
+    item = service.get_item(session, access.situation.id, code, for_update=True)
+    if if_match is not None:
+        check_if_match(if_match, item.version)
+    item = service.set_owners(session, item, data, Actor.of(access.user))
+    response.headers["ETag"] = etag(item.version)
+    return service.item_read(item, access.situation, registry, utcnow())
+
+
+@router.get("/{code}/history")
+def item_history(
+    code: ItemCodePath,
+    access: HistoryReader,
+    session: SessionDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[EventRead]:
+    """List the item's events, newest first."""
+    item = service.get_item(session, access.situation.id, code)
+    rows, next_cursor = paginate(
+        session,
+        service.history_query(item),
+        _HISTORY_ORDER,
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+        scalars=False,
+        row_key=lambda row: (row[0].at, row[0].id),
+    )
+    return Page(items=[service.event_read(r, item.code) for r in rows], next_cursor=next_cursor)

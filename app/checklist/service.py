@@ -1,0 +1,376 @@
+"""Read and change checklist items, their owners, and their history."""
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.checklist.schemas import (
+    EventActor,
+    EventRead,
+    ItemCreate,
+    ItemFlags,
+    ItemPatch,
+    ItemRead,
+    OwnerRead,
+    OwnersIn,
+)
+from app.core.base import utcnow
+from app.core.errors import Conflict, NotFound, Unprocessable, field_error
+from app.core.schemas import jsonable
+from app.core.vocab import ItemStatus, OwnerRole, PillarCode
+from app.events.service import Actor, record_item_change
+from app.models import ChecklistItem, Event, ItemOwner, Organisation, Situation, User
+from app.organisations.schemas import OrganisationRef
+from app.templates.registry import TemplateRegistry
+
+# Items that are justified as not applicable are never counted as gaps.
+_SETTLED = (ItemStatus.IN_PLACE, ItemStatus.NOT_APPLICABLE)
+
+
+# --- flags, as SQL and as Python, from one definition each ------------------------------
+
+
+def has_lead_clause() -> ColumnElement[bool]:
+    """SQL: the item has a lead organisation."""
+    return exists().where(ItemOwner.item_id == ChecklistItem.id, ItemOwner.role == OwnerRole.LEAD)
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """SQL: the target date has passed and the item is not in place (nor not applicable)."""
+    return and_(
+        ChecklistItem.target_date.is_not(None),
+        ChecklistItem.target_date < today,
+        ChecklistItem.status.not_in(_SETTLED),
+    )
+
+
+def lead_missing_clause() -> ColumnElement[bool]:
+    """SQL: the item needs a lead and has none."""
+    return and_(ChecklistItem.status != ItemStatus.NOT_APPLICABLE, not_(has_lead_clause()))
+
+
+def stale_clause(now: datetime, stale_after_days: int) -> ColumnElement[bool]:
+    """SQL: no update accepted for ``stale_after_days`` (counting from creation)."""
+    since = func.coalesce(ChecklistItem.last_accepted_update_at, ChecklistItem.created_at)
+    return and_(
+        ChecklistItem.status != ItemStatus.NOT_APPLICABLE,
+        since < now - timedelta(days=stale_after_days),
+    )
+
+
+def no_data_clause() -> ColumnElement[bool]:
+    """SQL: no update was ever accepted."""
+    return and_(
+        ChecklistItem.status != ItemStatus.NOT_APPLICABLE,
+        ChecklistItem.last_accepted_update_at.is_(None),
+    )
+
+
+def flags(item: ChecklistItem, situation: Situation, now: datetime) -> ItemFlags:
+    """The derived flags of one item whose owners are loaded (mirrors the SQL clauses)."""
+    applicable = item.status is not ItemStatus.NOT_APPLICABLE
+    since = item.last_accepted_update_at or item.created_at
+    return ItemFlags(
+        overdue=item.target_date is not None
+        and item.target_date < now.date()
+        and item.status not in _SETTLED,
+        lead_missing=applicable and not any(o.role is OwnerRole.LEAD for o in item.owners),
+        stale=applicable and since < now - timedelta(days=situation.stale_after_days),
+        no_data=applicable and item.last_accepted_update_at is None,
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _with_owners() -> Any:
+    return selectinload(ChecklistItem.owners).selectinload(ItemOwner.organisation)
+
+
+def items_query(
+    situation: Situation,
+    *,
+    now: datetime,
+    pillar: PillarCode | None = None,
+    statuses: list[ItemStatus] | None = None,
+    owner: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    stale: bool | None = None,
+    no_data: bool | None = None,
+    lead_missing: bool | None = None,
+) -> Select[ChecklistItem]:
+    """Build the query of a situation's items matching the filters."""
+    stmt = (
+        select(ChecklistItem)
+        .options(_with_owners())
+        .where(ChecklistItem.situation_id == situation.id)
+    )
+    if pillar is not None:
+        stmt = stmt.where(ChecklistItem.pillar == pillar)
+    if statuses:
+        stmt = stmt.where(ChecklistItem.status.in_(statuses))
+    if owner is not None:
+        stmt = stmt.where(
+            exists().where(
+                ItemOwner.item_id == ChecklistItem.id, ItemOwner.organisation_id == owner
+            )
+        )
+    for wanted, clause in (
+        (overdue, overdue_clause(now.date())),
+        (stale, stale_clause(now, situation.stale_after_days)),
+        (no_data, no_data_clause()),
+        (lead_missing, lead_missing_clause()),
+    ):
+        if wanted is True:
+            stmt = stmt.where(clause)
+        elif wanted is False:
+            stmt = stmt.where(not_(clause))
+    return stmt
+
+
+def get_item(
+    session: Session, situation_id: uuid.UUID, code: str, *, for_update: bool = False
+) -> ChecklistItem:
+    """Load an item with its owners; lock its row when it is about to change."""
+    stmt = (
+        select(ChecklistItem)
+        .options(_with_owners())
+        .where(ChecklistItem.situation_id == situation_id, ChecklistItem.code == code)
+        .execution_options(populate_existing=True)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=ChecklistItem)
+    item = session.scalar(stmt)
+    if item is None:
+        raise NotFound("No such item in this situation.")
+    return item
+
+
+def item_read(
+    item: ChecklistItem, situation: Situation, registry: TemplateRegistry, now: datetime
+) -> ItemRead:
+    """Describe an item with what it inherits from its template."""
+    entry = registry.element(situation.template_id, situation.template_version, item.element_code)
+    lead = next((o.organisation for o in item.owners if o.role is OwnerRole.LEAD), None)
+    return ItemRead(
+        id=item.id,
+        situation_id=item.situation_id,
+        code=item.code,
+        element_code=item.element_code,
+        is_custom=item.is_custom,
+        pillar=item.pillar,
+        paragraph=item.paragraph,
+        solution=item.solution,
+        title=item.title,
+        text=item.text,
+        lead_in=entry.paragraph.lead_in if entry else None,
+        state_role=entry.paragraph.state_role if entry else None,
+        actor_types=list(entry.paragraph.actor_types) if entry else [],
+        tags=list(entry.element.tags) if entry else [],
+        status=item.status,
+        status_note=item.status_note,
+        target_date=item.target_date,
+        version=item.version,
+        owners=[OwnerRead.model_validate(o) for o in item.owners],
+        lead=OrganisationRef.model_validate(lead) if lead else None,
+        flags=flags(item, situation, now),
+        last_accepted_update_at=item.last_accepted_update_at,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+# --- changing -----------------------------------------------------------------------------
+
+
+def _has_lead(item: ChecklistItem) -> bool:
+    return any(o.role is OwnerRole.LEAD for o in item.owners)
+
+
+def _bump(item: ChecklistItem) -> None:
+    item.version += 1
+    item.updated_at = utcnow()
+
+
+def patch_item(
+    session: Session, item: ChecklistItem, data: ItemPatch, actor: Actor
+) -> ChecklistItem:
+    """Change status, status note or target date as one new version with one event."""
+    changes = data.changes()
+    status = changes.get("status", item.status)
+    note = changes.get("status_note", item.status_note)
+    if status is ItemStatus.NOT_APPLICABLE and not (note or "").strip():
+        raise Unprocessable(
+            "An item marked not applicable needs a justification in its status note.",
+            errors=[
+                field_error(("body", "status_note"), "justification required for not_applicable")
+            ],
+        )
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field, value in changes.items():
+        current = getattr(item, field)
+        if current != value:
+            before[field], after[field] = jsonable(current), jsonable(value)
+            setattr(item, field, value)
+    if after:
+        _bump(item)
+        record_item_change(
+            session,
+            actor,
+            item,
+            action="item.updated",
+            has_lead=_has_lead(item),
+            before=before,
+            after=after,
+        )
+    session.flush()
+    return item
+
+
+def set_owners(
+    session: Session, item: ChecklistItem, data: OwnersIn, actor: Actor
+) -> ChecklistItem:
+    """Replace the item's owners as one new version with one event."""
+    wanted = {(o.organisation_id, o.role) for o in data.owners}
+    known = set(
+        session.scalars(select(Organisation.id).where(Organisation.id.in_({o for o, _ in wanted})))
+    )
+    unknown = [i for i, owner in enumerate(data.owners) if owner.organisation_id not in known]
+    if unknown:
+        raise Unprocessable(
+            "Some owners are not registered organisations.",
+            errors=[
+                field_error(("body", "owners", i, "organisation_id"), "unknown organisation")
+                for i in unknown
+            ],
+        )
+    current = {(o.organisation_id, o.role) for o in item.owners}
+    if wanted == current:
+        return item
+    before = _owners_json(current)
+    for owner in list(item.owners):
+        if (owner.organisation_id, owner.role) not in wanted:
+            item.owners.remove(owner)
+    session.flush()
+    for organisation_id, role in sorted(wanted - current, key=lambda p: (p[1], str(p[0]))):
+        item.owners.append(ItemOwner(item_id=item.id, organisation_id=organisation_id, role=role))
+    _bump(item)
+    session.flush()
+    record_item_change(
+        session,
+        actor,
+        item,
+        action="item.owners_set",
+        has_lead=any(role is OwnerRole.LEAD for _, role in wanted),
+        before={"owners": before},
+        after={"owners": _owners_json(wanted)},
+    )
+    session.flush()
+    return get_item(session, item.situation_id, item.code)
+
+
+def _owners_json(pairs: set[tuple[uuid.UUID, Any]]) -> list[dict[str, str]]:
+    return [
+        {"organisation_id": str(org), "role": str(role)}
+        for org, role in sorted(pairs, key=lambda p: (str(p[1]), str(p[0])))
+    ]
+
+
+def create_item(
+    session: Session,
+    situation: Situation,
+    registry: TemplateRegistry,
+    data: ItemCreate,
+    actor: Actor,
+) -> ChecklistItem:
+    """Add a context-specific item under an Annex I element of the situation's template."""
+    entry = registry.element(situation.template_id, situation.template_version, data.element_code)
+    if entry is None:
+        raise Unprocessable(
+            "The code must start with an element code of the situation's template.",
+            errors=[field_error(("body", "code"), "unknown element code")],
+        )
+    taken = session.scalar(
+        select(func.count())
+        .select_from(ChecklistItem)
+        .where(
+            ChecklistItem.situation_id == situation.id,
+            ChecklistItem.element_code == entry.element.code,
+        )
+    )
+    if session.scalar(
+        select(ChecklistItem.id).where(
+            ChecklistItem.situation_id == situation.id, ChecklistItem.code == data.code
+        )
+    ):
+        raise Conflict("An item with this code exists already in this situation.")
+    if (taken or 0) >= 99:
+        raise Conflict("This element has as many context-specific items as it can hold (98).")
+    now = utcnow()
+    item = ChecklistItem(
+        situation_id=situation.id,
+        code=data.code,
+        element_code=entry.element.code,
+        pillar=entry.pillar.code,
+        paragraph=entry.paragraph.number,
+        solution=entry.paragraph.solution,
+        sort_order=entry.order * 100 + (taken or 1),
+        title=data.title,
+        text=data.text or "",
+        is_custom=True,
+        status=ItemStatus.NOT_STARTED,
+        target_date=data.target_date,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(item)
+    session.flush()
+    record_item_change(
+        session,
+        actor,
+        item,
+        action="item.created",
+        has_lead=False,
+        before=None,
+        after=jsonable(data.model_dump()),
+    )
+    session.flush()
+    return get_item(session, situation.id, item.code)
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+def history_query(item: ChecklistItem) -> Select[Event, str, str]:
+    """Build the query of an item's events with the names of who made them."""
+    return (
+        select(Event, User.name, Organisation.name)
+        .outerjoin(User, User.id == Event.actor_user_id)
+        .outerjoin(Organisation, Organisation.id == Event.actor_organisation_id)
+        .where(Event.item_id == item.id)
+    )
+
+
+def event_read(row: Any, item_code: str | None) -> EventRead:
+    """Describe an event row from ``history_query``."""
+    event, user_name, organisation_name = row
+    return EventRead(
+        id=event.id,
+        at=event.at,
+        action=event.action,
+        item_code=item_code,
+        item_version=event.item_version,
+        actor=EventActor(
+            user_id=event.actor_user_id,
+            user_name=user_name,
+            organisation_id=event.actor_organisation_id,
+            organisation_name=organisation_name,
+        ),
+        before=event.before,
+        after=event.after,
+    )

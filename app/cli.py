@@ -1,0 +1,194 @@
+"""The ``crrf`` command: thin wrappers over the services."""
+
+import argparse
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.config import get_settings
+from app.core.db import make_engine, make_sessionmakers
+from app.core.errors import AppError
+from app.ops import migrations
+from app.templates.model import TemplateFile
+from app.templates.registry import SCHEMA_FILE, TemplateFileError, read_template_file
+from app.users import service as users
+from app.users.schemas import UserCreate
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    settings = get_settings()
+    engine = make_engine(settings.database_url, settings)
+    _, writer = make_sessionmakers(engine)
+    try:
+        with writer() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    migrations.upgrade(get_settings().database_url, args.revision)
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace) -> int:
+    migrations.downgrade(get_settings().database_url, args.revision)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+    return 0
+
+
+def _users_create(args: argparse.Namespace) -> int:
+    organisation = uuid.UUID(args.organisation) if args.organisation else None
+    data = UserCreate(
+        email=args.email, name=args.name, organisation_id=organisation, is_admin=args.admin
+    )
+    with _session() as session:
+        user = users.create(session, data)
+        _, secret = users.issue_token(session, user, "cli")
+        print(f"created user {user.id} <{user.email}>{' (admin)' if user.is_admin else ''}")
+        print(secret)
+    return 0
+
+
+def _tokens_create(args: argparse.Namespace) -> int:
+    with _session() as session:
+        user = users.get_by_email(session, args.email)
+        if user is None:
+            print(f"no user with e-mail {args.email}", file=sys.stderr)
+            return 1
+        _, secret = users.issue_token(session, user, args.name)
+        print(secret)
+    return 0
+
+
+def _templates_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    if not files:
+        print(f"{path}: no template files", file=sys.stderr)
+        return 1
+    failed = 0
+    for file in files:
+        try:
+            template = read_template_file(file)
+        except TemplateFileError as exc:
+            failed += 1
+            print(f"INVALID {exc}", file=sys.stderr)
+            continue
+        count = sum(1 for _ in template.entries())
+        print(
+            f"ok {file}: {template.id} {template.version}, "
+            f"{len(template.pillars)} pillars, {count} elements"
+        )
+    return 1 if failed else 0
+
+
+def template_schema() -> str:
+    """The JSON Schema of template files, as written beside them."""
+    return json.dumps(TemplateFile.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _templates_schema(args: argparse.Namespace) -> int:
+    target = Path(args.output) if args.output else get_settings().templates_dir / SCHEMA_FILE
+    target.write_text(template_schema(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="crrf", description="CRRF Case Manager")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(
+        group: "argparse._SubParsersAction[argparse.ArgumentParser]",
+        name: str,
+        handler: Callable[[argparse.Namespace], int],
+        help_: str,
+    ) -> argparse.ArgumentParser:
+        command = group.add_parser(name, help=help_, description=help_)
+        command.set_defaults(handler=handler)
+        return command
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    add(db, "upgrade", _db_upgrade, "migrate the database to the newest schema").add_argument(
+        "--revision", default="head"
+    )
+    add(db, "downgrade", _db_downgrade, "migrate the database down").add_argument("revision")
+
+    serve = add(commands, "serve", _serve, "serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+
+    user_commands = commands.add_parser("users", help="users").add_subparsers(
+        dest="users", required=True
+    )
+    create = add(user_commands, "create", _users_create, "create a user; prints their token last")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin", action="store_true")
+    create.add_argument("--organisation", help="organisation id")
+
+    token_commands = commands.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="tokens", required=True
+    )
+    token = add(token_commands, "create", _tokens_create, "issue a token for a user; prints it")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default="cli")
+
+    template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
+        dest="templates", required=True
+    )
+    add(
+        template_commands, "validate", _templates_validate, "validate a template file or folder"
+    ).add_argument("path")
+    add(
+        template_commands, "schema", _templates_schema, "write the JSON Schema of template files"
+    ).add_argument("--output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``crrf`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            print(f"invalid {where}: {error['msg']}", file=sys.stderr)
+        return 2
+    except AppError as exc:
+        print(f"{exc.title}: {exc.detail}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

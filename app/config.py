@@ -1,0 +1,34 @@
+"""Settings, read once from the environment (prefix ``CRRF_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; the README lists them."""
+
+    model_config = SettingsConfigDict(env_prefix="CRRF_", extra="ignore")
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'crrf.sqlite3'}"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: str = "info"
+    templates_dir: Path = PROJECT_ROOT / "crrf_templates"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    docs_enabled: bool = True
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+    retry_after_seconds: int = Field(default=2, ge=1, le=3600)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings."""
+    return Settings()

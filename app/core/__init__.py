@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: database, ORM base, errors, pagination."""

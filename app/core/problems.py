@@ -1,0 +1,195 @@
+"""Render every error, ours and the framework's, as RFC 9457 ``application/problem+json``."""
+
+import logging
+import re
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.errors import AppError, ServiceUnavailable, Unprocessable
+
+log = logging.getLogger("crrf.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_SAFE_LOC = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+_FRAMEWORK_DETAILS = {
+    404: "No such resource, or you may not see it.",
+    405: "This method is not allowed on this resource.",
+    413: "The request body is larger than this service accepts.",
+}
+
+
+def problem_type(slug: str) -> str:
+    """Return the type URI of a problem (relative, resolved against this service)."""
+    return f"/problems/{slug}"
+
+
+def problem_response(
+    status: int,
+    *,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem+json response."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def app_error_response(exc: AppError) -> JSONResponse:
+    """Render an ``AppError``."""
+    return problem_response(
+        exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+def sanitize_validation_errors(raw: Sequence[Any]) -> list[dict[str, Any]]:
+    """Keep where and why a value failed, never the value itself."""
+    cleaned = []
+    for error in raw:
+        loc = [
+            part if isinstance(part, int) or _SAFE_LOC.match(str(part)) else "(field)"
+            for part in error.get("loc", ())
+        ]
+        msg = str(error.get("msg", "Invalid value."))
+        msg = msg.removeprefix("Value error, ")
+        value = error.get("input")
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            text = str(value)
+            if len(text) >= 3 and text in msg:
+                msg = "Invalid value."
+        if len(msg) > 300:
+            msg = msg[:300]
+        cleaned.append({"loc": loc, "msg": msg, "type": str(error.get("type", "value_error"))})
+    return cleaned
+
+
+def _validation_detail(errors: list[dict[str, Any]]) -> str:
+    first = errors[0] if errors else None
+    if first is None:
+        return Unprocessable.default_detail
+    where = ".".join(str(part) for part in first["loc"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def register_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
+    """Install the handlers that turn every exception into problem+json."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return app_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = sanitize_validation_errors(exc.errors())
+        return problem_response(
+            422,
+            slug=Unprocessable.slug,
+            title=Unprocessable.title,
+            detail=_validation_detail(errors),
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        return problem_response(
+            status,
+            slug=phrase.lower().replace(" ", "-"),
+            title=phrase,
+            detail=_FRAMEWORK_DETAILS.get(status, phrase + "."),
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    def _unavailable() -> JSONResponse:
+        error = ServiceUnavailable(
+            "The database is unavailable or busy: retry shortly.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+        return app_error_response(error)
+
+    @app.exception_handler(OperationalError)
+    async def _operational(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return _unavailable()
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_timeout(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
+        log.warning("database pool exhausted")
+        return _unavailable()
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            log.warning("database connection lost")
+            return _unavailable()
+        log.exception("database error")
+        return problem_response(
+            500,
+            slug=AppError.slug,
+            title=AppError.title,
+            detail=AppError.default_detail,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem_response(
+            500,
+            slug=AppError.slug,
+            title=AppError.title,
+            detail=AppError.default_detail,
+        )
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("Malformed request (e.g. an invalid cursor)"),
+    401: _problem("Missing, invalid, revoked or expired token"),
+    403: _problem("Visible, but your role does not allow the change"),
+    404: _problem("No such resource, or you may not see it"),
+    405: _problem("Method not allowed"),
+    409: _problem("Conflict with the current state"),
+    413: _problem("Request body too large"),
+    422: _problem("Invalid values; `errors` says where and why"),
+    429: _problem("Rate limited; see Retry-After"),
+    500: _problem("Unexpected server error"),
+    503: _problem("Database unavailable or busy; see Retry-After"),
+}

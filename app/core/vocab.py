@@ -1,0 +1,110 @@
+"""The fixed vocabularies of the public contract. Renaming a value breaks partners."""
+
+from enum import StrEnum
+
+
+class PillarCode(StrEnum):
+    RECEPTION = "reception"
+    IMMEDIATE_NEEDS = "immediate_needs"
+    HOST_SUPPORT = "host_support"
+    DURABLE_SOLUTIONS = "durable_solutions"
+
+
+class OrganisationType(StrEnum):
+    GOVERNMENT = "government"
+    UN_AGENCY = "un_agency"
+    INTERNATIONAL_NGO = "international_ngo"
+    NATIONAL_NGO = "national_ngo"
+    FAITH_BASED = "faith_based"
+    REFUGEE_LED = "refugee_led"
+    IFI = "ifi"
+    REGIONAL_ORGANISATION = "regional_organisation"
+    PRIVATE_SECTOR = "private_sector"
+    ACADEMIA = "academia"
+    MEDIA = "media"
+    DONOR = "donor"
+    RED_CROSS_RED_CRESCENT = "red_cross_red_crescent"
+    OTHER = "other"
+
+
+# IATI OrganisationType codelist (https://iatistandard.org/en/iati-standard/203/codelists/organisationtype/).
+# IATI has no code for faith-based, refugee-led, media or Red Cross/Red Crescent bodies:
+# they take the nearest civil-society code, and media falls to "Other".
+IATI_ORGANISATION_TYPE: dict[OrganisationType, str] = {
+    OrganisationType.GOVERNMENT: "10",
+    OrganisationType.UN_AGENCY: "40",
+    OrganisationType.INTERNATIONAL_NGO: "21",
+    OrganisationType.NATIONAL_NGO: "22",
+    OrganisationType.FAITH_BASED: "22",
+    OrganisationType.REFUGEE_LED: "22",
+    OrganisationType.IFI: "40",
+    OrganisationType.REGIONAL_ORGANISATION: "40",
+    OrganisationType.PRIVATE_SECTOR: "70",
+    OrganisationType.ACADEMIA: "80",
+    OrganisationType.MEDIA: "90",
+    OrganisationType.DONOR: "10",
+    OrganisationType.RED_CROSS_RED_CRESCENT: "21",
+    OrganisationType.OTHER: "90",
+}
+
+
+class OwnerRole(StrEnum):
+    LEAD = "lead"
+    SUPPORT = "support"
+    FUNDING = "funding"
+    IMPLEMENTING = "implementing"
+
+
+# IATI OrganisationRole codelist: 1 Funding, 2 Accountable, 3 Extending, 4 Implementing.
+IATI_ORGANISATION_ROLE: dict[OwnerRole, str] = {
+    OwnerRole.LEAD: "2",
+    OwnerRole.SUPPORT: "3",
+    OwnerRole.FUNDING: "1",
+    OwnerRole.IMPLEMENTING: "4",
+}
+
+
+class ItemStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    IN_PLACE = "in_place"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class SituationRole(StrEnum):
+    COORDINATOR = "coordinator"
+    PARTNER = "partner"
+    VIEWER = "viewer"
+
+
+class Phase(StrEnum):
+    PREPAREDNESS = "preparedness"
+    EMERGENCY = "emergency"
+    STABILISATION = "stabilisation"
+    PROTRACTED = "protracted"
+    SOLUTIONS = "solutions"
+
+
+class ReviewPolicy(StrEnum):
+    REVIEW = "review"
+    AUTO_ACCEPT = "auto_accept"
+
+
+class PopulationType(StrEnum):
+    """UNHCR population types."""
+
+    REF = "REF"
+    ASY = "ASY"
+    ROC = "ROC"
+    OIP = "OIP"
+    IDP = "IDP"
+    STA = "STA"
+    OOC = "OOC"
+    HST = "HST"
+
+
+class UpdateState(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"

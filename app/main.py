@@ -1,0 +1,61 @@
+"""The application factory."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from app.api import api_router
+from app.config import Settings, get_settings
+from app.core.db import make_engine, make_sessionmakers
+from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.core.problems import register_problem_handlers
+from app.ops.router import router as ops_router
+from app.templates.registry import cached_registry
+
+DESCRIPTION = """
+Annex I of the New York Declaration for Refugees and Migrants (A/RES/71/1), the
+Comprehensive Refugee Response Framework, as a living checklist for every refugee situation:
+which elements are in place, which organisations own them, what partners report.
+
+Authenticate with `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json.
+Lists are `{"items": [...], "next_cursor": ...}`; pass `cursor` to read on.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application: settings, database, templates, routes, error handling."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url, settings)
+    templates = cached_registry(settings.templates_dir.resolve())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="CRRF Case Manager",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmakers = make_sessionmakers(engine)
+    app.state.templates = templates
+
+    register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.include_router(ops_router)
+    app.include_router(api_router)
+    logging.getLogger("crrf").setLevel(settings.log_level.upper())
+    return app

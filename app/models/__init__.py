@@ -1,0 +1,21 @@
+"""Every table, imported here so that the metadata is complete."""
+
+from app.core.base import Base
+from app.models.checklist import ChecklistItem, ItemOwner
+from app.models.event import Event
+from app.models.organisation import Organisation
+from app.models.situation import Membership, PopulationFigure, Situation
+from app.models.user import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "ChecklistItem",
+    "Event",
+    "ItemOwner",
+    "Membership",
+    "Organisation",
+    "PopulationFigure",
+    "Situation",
+    "User",
+]

@@ -1,0 +1,44 @@
+"""The append-only record of every change. Rows are never updated nor deleted."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.base import Base, UUIDPrimaryKey, str_enum, utcnow
+from app.core.vocab import ItemStatus
+
+
+class Event(UUIDPrimaryKey, Base):
+    """Who, from which organisation, when, what, before and after.
+
+    Events that change an item carry the item's version and its state after the change,
+    so that any past day's checklist can be rebuilt from the events alone.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_item_at", "item_id", "at"),
+        Index("ix_event_situation_at", "situation_id", "at"),
+    )
+
+    situation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("situation.id", ondelete="CASCADE"))
+    item_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("checklist_item.id", ondelete="CASCADE")
+    )
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    actor_organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    item_version: Mapped[int | None] = mapped_column(Integer)
+    item_status: Mapped[ItemStatus | None] = mapped_column(str_enum(ItemStatus, "item_status"))
+    item_target_date: Mapped[date | None]
+    item_has_lead: Mapped[bool | None]

@@ -1,0 +1,16 @@
+"""Organisations: every actor that can own a checklist item."""
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.base import Base, Timestamps, UUIDPrimaryKey, str_enum
+from app.core.vocab import OrganisationType
+
+
+class Organisation(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "organisation"
+
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    acronym: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
+    country: Mapped[str | None] = mapped_column(String(3))

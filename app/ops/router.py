@@ -1,0 +1,49 @@
+"""Liveness and readiness probes; public, for load balancers and orchestrators."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.core.problems import problem_response
+from app.ops.migrations import current_revision, head_revision
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Answer while the process is alive; touches nothing else."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Database unreachable or not migrated"}},
+)
+def readyz(request: Request) -> Any:
+    """Answer 200 when the database is reachable and migrated to head; 503 otherwise."""
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            revision = current_revision(connection)
+    except Exception:
+        return problem_response(
+            503,
+            slug="not-ready",
+            title="Service Unavailable",
+            detail="The database is unreachable.",
+            headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
+        )
+    head = head_revision()
+    if revision != head:
+        return problem_response(
+            503,
+            slug="not-ready",
+            title="Service Unavailable",
+            detail="The database schema is not at the latest migration: run `crrf db upgrade`.",
+            headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
+        )
+    return JSONResponse({"status": "ready", "database": "ok", "migration": revision})

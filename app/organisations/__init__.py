@@ -1,0 +1,1 @@
+"""The registry of actors: governments, UN agencies, NGOs, refugee-led organisations, …"""

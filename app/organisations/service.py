@@ -1,0 +1,70 @@
+"""Create, change and find organisations."""
+
+import uuid
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from app.core.errors import Conflict, NotFound
+from app.core.vocab import OrganisationType
+from app.models import Organisation
+from app.organisations.schemas import OrganisationCreate, OrganisationUpdate
+
+
+def get(session: Session, organisation_id: uuid.UUID) -> Organisation:
+    """Load an organisation or raise NotFound."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("No such organisation.")
+    return organisation
+
+
+def _ensure_name_free(session: Session, name: str, exclude: uuid.UUID | None = None) -> None:
+    stmt = select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    if exclude is not None:
+        stmt = stmt.where(Organisation.id != exclude)
+    if session.scalar(stmt) is not None:
+        raise Conflict("An organisation with this name exists already.")
+
+
+def create(session: Session, data: OrganisationCreate) -> Organisation:
+    """Register an organisation; names are unique, ignoring case."""
+    _ensure_name_free(session, data.name)
+    organisation = Organisation(**data.model_dump())
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def update(session: Session, organisation: Organisation, data: OrganisationUpdate) -> Organisation:
+    """Apply the fields given in ``data``."""
+    changes = data.changes()
+    if "name" in changes:
+        _ensure_name_free(session, changes["name"], exclude=organisation.id)
+    for field, value in changes.items():
+        setattr(organisation, field, value)
+    session.flush()
+    return organisation
+
+
+def search(
+    *,
+    type_: OrganisationType | None,
+    country: str | None,
+    q: str | None,
+) -> Select[Organisation]:
+    """Build the query of organisations matching the filters."""
+    stmt = select(Organisation)
+    if type_ is not None:
+        stmt = stmt.where(Organisation.type == type_)
+    if country is not None:
+        stmt = stmt.where(Organisation.country == country)
+    if q:
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(
+            func.lower(Organisation.name).like(pattern, escape="\\")
+            | func.lower(func.coalesce(Organisation.acronym, "")).like(pattern, escape="\\")
+        )
+    return stmt

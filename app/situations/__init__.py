@@ -1,0 +1,1 @@
+"""Situations: a large movement of refugees in one host country, and its members."""

@@ -1,0 +1,1 @@
+"""Frameworks as data: the template files, their model, and the API that serves them."""

@@ -1,0 +1,48 @@
+"""Templates: the frameworks situations are built from."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.auth.deps import CanReadTemplates
+from app.core.deps import RegistryDep
+from app.core.errors import NotFound
+from app.core.pagination import Page
+from app.templates.deps import Language
+from app.templates.schemas import TemplateRead, TemplateSummary, render, summarise
+
+router = APIRouter(prefix="/templates", tags=["templates"])
+
+
+@router.get("")
+def list_templates(
+    _user: CanReadTemplates, registry: RegistryDep, language: Language
+) -> Page[TemplateSummary]:
+    """List the templates, newest version of each."""
+    items = [
+        summarise(t, [v.version for v in registry.versions(t.id)], language)
+        for t in registry.latest()
+    ]
+    return Page(items=items, next_cursor=None)
+
+
+@router.get("/{template_id}")
+def get_template(
+    template_id: Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")],
+    _user: CanReadTemplates,
+    registry: RegistryDep,
+    language: Language,
+    version: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,31}$",
+            description="Default: newest.",
+        ),
+    ] = None,
+) -> TemplateRead:
+    """Read one template with its pillars, paragraphs and elements."""
+    template = registry.get(template_id, version)
+    if template is None:
+        raise NotFound("No such template or template version.")
+    return render(template, [v.version for v in registry.versions(template_id)], language)

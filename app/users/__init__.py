@@ -1,0 +1,1 @@
+"""Users, their organisation, and their API tokens."""

@@ -1,0 +1,158 @@
+"""Factories for test data, built through the services (never raw inserts)."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.checklist import service as checklist
+from app.checklist.schemas import OwnerIn, OwnersIn
+from app.core.vocab import OrganisationType, OwnerRole, ReviewPolicy, SituationRole
+from app.events.service import SYSTEM
+from app.models import Organisation, Situation, User
+from app.organisations import service as organisations
+from app.organisations.schemas import OrganisationCreate
+from app.situations import service as situations
+from app.situations.schemas import SituationCreate
+from app.templates.registry import TemplateRegistry
+from app.users import service as users
+from app.users.schemas import UserCreate
+
+
+def make_organisation(
+    db: Session,
+    name: str | None = None,
+    type_: OrganisationType = OrganisationType.NATIONAL_NGO,
+    **extra: Any,
+) -> Organisation:
+    data = OrganisationCreate(
+        name=name or f"Organisation {uuid.uuid4().hex[:8]}", type=type_, **extra
+    )
+    return organisations.create(db, data)
+
+
+def make_user(
+    db: Session,
+    organisation: Organisation | None = None,
+    *,
+    admin: bool = False,
+    name: str | None = None,
+) -> tuple[User, str]:
+    """A user and a fresh token for them."""
+    tag = uuid.uuid4().hex[:8]
+    user = users.create(
+        db,
+        UserCreate(
+            email=f"{name or 'user'}-{tag}@example.org",
+            name=name or f"User {tag}",
+            organisation_id=organisation.id if organisation else None,
+            is_admin=admin,
+        ),
+    )
+    _, token = users.issue_token(db, user)
+    return user, token
+
+
+def make_situation(
+    db: Session, registry: TemplateRegistry, *, name: str | None = None, **fields: Any
+) -> Situation:
+    data: dict[str, Any] = {
+        "name": name or f"Situation {uuid.uuid4().hex[:8]}",
+        "host_country": "UGA",
+        "origin_countries": ["SSD"],
+        "start_date": date(2016, 7, 1),
+        "phase": "protracted",
+    }
+    data.update(fields)
+    return situations.create(db, registry, SituationCreate.model_validate(data), SYSTEM)
+
+
+def add_member(db: Session, situation: Situation, user: User, role: SituationRole) -> None:
+    situations.set_member(db, situation, user.id, role, SYSTEM)
+
+
+def set_owners(
+    db: Session, situation: Situation, code: str, *pairs: tuple[Organisation, OwnerRole]
+) -> None:
+    item = checklist.get_item(db, situation.id, code)
+    data = OwnersIn(owners=[OwnerIn(organisation_id=o.id, role=r) for o, r in pairs])
+    checklist.set_owners(db, item, data, SYSTEM)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class World:
+    """A small response: two situations, five organisations, users in every role.
+
+    In ``s1`` (Uganda): ``coordinator`` (UNHCR), ``partner_a`` (NGO A, lead of 5a),
+    ``partner_b`` (NGO B, lead of 6a), ``viewer`` (government). ``outsider`` coordinates
+    ``s2`` (Kenya) only; ``stranger`` belongs nowhere; ``admin`` is a global admin.
+    """
+
+    s1: Situation
+    s2: Situation
+    orgs: dict[str, Organisation]
+    users: dict[str, User]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, who: str) -> dict[str, str]:
+        return auth(self.tokens[who])
+
+    def url(self, path: str = "", situation: Situation | None = None) -> str:
+        return f"/api/v1/situations/{(situation or self.s1).id}{path}"
+
+
+def build_world(db: Session, registry: TemplateRegistry) -> World:
+    tag = uuid.uuid4().hex[:6]
+    orgs = {
+        "gov": make_organisation(
+            db, f"Office of the Prime Minister {tag}", OrganisationType.GOVERNMENT, country="UGA"
+        ),
+        "unhcr": make_organisation(db, f"UNHCR {tag}", OrganisationType.UN_AGENCY, acronym="UNHCR"),
+        "ngo_a": make_organisation(
+            db, f"NGO A {tag}", OrganisationType.NATIONAL_NGO, country="UGA"
+        ),
+        "ngo_b": make_organisation(db, f"NGO B {tag}", OrganisationType.INTERNATIONAL_NGO),
+        "rlo": make_organisation(
+            db, f"Refugee-led {tag}", OrganisationType.REFUGEE_LED, country="KEN"
+        ),
+    }
+    people = {
+        "admin": (None, True),
+        "coordinator": ("unhcr", False),
+        "partner_a": ("ngo_a", False),
+        "partner_b": ("ngo_b", False),
+        "viewer": ("gov", False),
+        "outsider": ("rlo", False),
+        "stranger": ("rlo", False),
+    }
+    world_users: dict[str, User] = {}
+    tokens: dict[str, str] = {}
+    for who, (org, admin) in people.items():
+        world_users[who], tokens[who] = make_user(
+            db, orgs[org] if org else None, admin=admin, name=who
+        )
+    s1 = make_situation(db, registry, name=f"South Sudanese refugees in Uganda {tag}")
+    s2 = make_situation(
+        db,
+        registry,
+        name=f"Somali refugees in Kenya {tag}",
+        host_country="KEN",
+        origin_countries=["SOM"],
+        review_policy=ReviewPolicy.AUTO_ACCEPT,
+    )
+    add_member(db, s1, world_users["coordinator"], SituationRole.COORDINATOR)
+    add_member(db, s1, world_users["partner_a"], SituationRole.PARTNER)
+    add_member(db, s1, world_users["partner_b"], SituationRole.PARTNER)
+    add_member(db, s1, world_users["viewer"], SituationRole.VIEWER)
+    add_member(db, s2, world_users["outsider"], SituationRole.COORDINATOR)
+    set_owners(db, s1, "5a", (orgs["ngo_a"], OwnerRole.LEAD), (orgs["unhcr"], OwnerRole.FUNDING))
+    set_owners(db, s1, "6a", (orgs["ngo_b"], OwnerRole.LEAD))
+    set_owners(db, s2, "5a", (orgs["rlo"], OwnerRole.LEAD))
+    db.commit()
+    return World(s1=s1, s2=s2, orgs=orgs, users=world_users, tokens=tokens)

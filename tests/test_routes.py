@@ -1,0 +1,46 @@
+"""Every route is guarded: a permission dependency, or a place on the short public list."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.auth.deps import PERMISSION_MARK
+
+PUBLIC = {"/healthz", "/readyz"}
+
+
+def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:
+    """Every API route with its full path (routers are included lazily)."""
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            yield str(context.path), set(route.methods), route
+
+
+def _permissions(dependant: Any) -> list[str]:
+    found = []
+    for dependency in dependant.dependencies:
+        mark = getattr(dependency.call, PERMISSION_MARK, None)
+        if mark is not None:
+            found.append(mark)
+        found.extend(_permissions(dependency))
+    return found
+
+
+def test_every_api_route_has_exactly_one_permission(app: FastAPI) -> None:
+    routes = [(path, route) for path, _, route in api_routes(app) if path not in PUBLIC]
+    assert len(routes) > 20
+    unguarded = [
+        (sorted(route.methods), path, marks)
+        for path, route in routes
+        if len(marks := _permissions(route.dependant)) != 1
+    ]
+    assert unguarded == []
+
+
+def test_public_routes_are_only_probes(app: FastAPI) -> None:
+    paths = {path for path, _, _ in api_routes(app)}
+    assert paths >= PUBLIC
+    assert all(path.startswith("/api/v1/") for path in paths - PUBLIC)
