@@ -71,7 +71,7 @@ class Base(DeclarativeBase):
     }
 
 
-def _same_as_created(context: Any) -> datetime:
+def same_as_created(context: Any) -> datetime:
     created = context.get_current_parameters().get("created_at")
     return created if isinstance(created, datetime) else utcnow()
 
@@ -86,4 +86,4 @@ class Timestamps:
     """Mixin: creation and last-change times."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=_same_as_created, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=same_as_created, onupdate=utcnow)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.base import Base, Timestamps, UUIDPrimaryKey, str_enum, utcnow
+from app.core.base import Base, Timestamps, UUIDPrimaryKey, same_as_created, str_enum, utcnow
 from app.core.vocab import Phase, PopulationType, ReviewPolicy, SituationRole
 from app.models.user import User
 
@@ -78,6 +78,6 @@ class Membership(Base):
     )
     role: Mapped[SituationRole] = mapped_column(str_enum(SituationRole, "situation_role"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=same_as_created, onupdate=utcnow)
 
     user: Mapped[User] = relationship(lazy="raise")
