@@ -7,6 +7,7 @@ from app.core.problems import PROBLEM_RESPONSES
 from app.organisations.router import router as organisations_router
 from app.situations.router import router as situations_router
 from app.templates.router import router as templates_router
+from app.updates.router import router as updates_router
 from app.users.router import router as users_router
 
 api_router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
@@ -15,3 +16,4 @@ api_router.include_router(organisations_router)
 api_router.include_router(users_router)
 api_router.include_router(situations_router)
 api_router.include_router(checklist_router)
+api_router.include_router(updates_router)

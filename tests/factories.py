@@ -5,18 +5,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.access import SituationAccess
+from app.auth.policies import situation_permissions
 from app.checklist import service as checklist
 from app.checklist.schemas import OwnerIn, OwnersIn
-from app.core.vocab import OrganisationType, OwnerRole, ReviewPolicy, SituationRole
+from app.core.vocab import OrganisationType, OwnerRole, SituationRole
 from app.events.service import SYSTEM
-from app.models import Organisation, Situation, User
+from app.models import Membership, Organisation, Situation, Update, User
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
 from app.situations import service as situations
 from app.situations.schemas import SituationCreate
 from app.templates.registry import TemplateRegistry
+from app.updates import service as updates_service
+from app.updates.schemas import UpdateIn
 from app.users import service as users
 from app.users.schemas import UserCreate
 
@@ -92,6 +97,8 @@ class World:
     In ``s1`` (Uganda): ``coordinator`` (UNHCR), ``partner_a`` (NGO A, lead of 5a),
     ``partner_b`` (NGO B, lead of 6a), ``viewer`` (government). ``outsider`` coordinates
     ``s2`` (Kenya) only; ``stranger`` belongs nowhere; ``admin`` is a global admin.
+    Three submitted updates: ``own`` (partner_a on s1/5a), ``other_org`` (partner_b on
+    s1/6a), ``other_situation`` (outsider on s2/5a).
     """
 
     s1: Situation
@@ -99,6 +106,7 @@ class World:
     orgs: dict[str, Organisation]
     users: dict[str, User]
     tokens: dict[str, str] = field(default_factory=dict)
+    updates: dict[str, Update] = field(default_factory=dict)
 
     def headers(self, who: str) -> dict[str, str]:
         return auth(self.tokens[who])
@@ -144,7 +152,6 @@ def build_world(db: Session, registry: TemplateRegistry) -> World:
         name=f"Somali refugees in Kenya {tag}",
         host_country="KEN",
         origin_countries=["SOM"],
-        review_policy=ReviewPolicy.AUTO_ACCEPT,
     )
     add_member(db, s1, world_users["coordinator"], SituationRole.COORDINATOR)
     add_member(db, s1, world_users["partner_a"], SituationRole.PARTNER)
@@ -154,5 +161,34 @@ def build_world(db: Session, registry: TemplateRegistry) -> World:
     set_owners(db, s1, "5a", (orgs["ngo_a"], OwnerRole.LEAD), (orgs["unhcr"], OwnerRole.FUNDING))
     set_owners(db, s1, "6a", (orgs["ngo_b"], OwnerRole.LEAD))
     set_owners(db, s2, "5a", (orgs["rlo"], OwnerRole.LEAD))
+    updates = {
+        "own": submit_update(
+            db, s1, world_users["partner_a"], "5a", narrative="Screening at two border points"
+        ),
+        "other_org": submit_update(
+            db, s1, world_users["partner_b"], "6a", narrative="Pledging conference held"
+        ),
+        "other_situation": submit_update(
+            db, s2, world_users["outsider"], "5a", narrative="Reception centre open"
+        ),
+    }
     db.commit()
-    return World(s1=s1, s2=s2, orgs=orgs, users=world_users, tokens=tokens)
+    return World(s1=s1, s2=s2, orgs=orgs, users=world_users, tokens=tokens, updates=updates)
+
+
+def access_for(db: Session, situation: Situation, user: User) -> SituationAccess:
+    role = db.scalar(
+        select(Membership.role).where(
+            Membership.situation_id == situation.id, Membership.user_id == user.id
+        )
+    )
+    return SituationAccess(situation, user, role, situation_permissions(user, role))
+
+
+def submit_update(
+    db: Session, situation: Situation, user: User, code: str, **fields: Any
+) -> Update:
+    """Submit an update as ``user`` (who must be allowed to)."""
+    item = checklist.get_item(db, situation.id, code)
+    data = UpdateIn.model_validate({"narrative": "Progress report", **fields})
+    return updates_service.submit(db, access_for(db, situation, user), item, data)

@@ -6,7 +6,6 @@ Every route depends on exactly one permission dependency (made by ``require`` or
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import and_, select
 
+from app.auth.access import SituationAccess
 from app.auth.permissions import Permission
 from app.auth.policies import (
     can_see_situation,
@@ -25,7 +25,6 @@ from app.auth.tokens import hash_token
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound, Unauthorized
-from app.core.vocab import SituationRole
 from app.models import ApiToken, Membership, Situation, User
 
 PERMISSION_MARK = "crrf_permission"
@@ -71,7 +70,8 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def _mark(dependency: Callable[..., Any], permission: str) -> None:
+def mark_permission(dependency: Callable[..., Any], permission: str) -> None:
+    """Tag a dependency as the permission check of the routes that use it."""
     setattr(dependency, PERMISSION_MARK, permission)
 
 
@@ -85,7 +85,7 @@ def require(permission: Permission) -> Callable[..., User]:
         return user
 
     dependency.__name__ = f"require_{permission.value.replace(':', '_')}"
-    _mark(dependency, permission.value)
+    mark_permission(dependency, permission.value)
     return dependency
 
 
@@ -96,20 +96,7 @@ def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> U
     return user
 
 
-_mark(self_or_admin, "users:self_or_admin")
-
-
-@dataclass(frozen=True)
-class SituationAccess:
-    """A situation, the caller, and what the caller may do there."""
-
-    situation: Situation
-    user: User
-    role: SituationRole | None
-    permissions: frozenset[Permission]
-
-    def can(self, permission: Permission) -> bool:
-        return permission in self.permissions
+mark_permission(self_or_admin, "users:self_or_admin")
 
 
 def get_situation_access(
@@ -146,7 +133,7 @@ def situation_permission(permission: Permission) -> Callable[..., SituationAcces
         return access
 
     dependency.__name__ = f"situation_{permission.value.replace(':', '_')}"
-    _mark(dependency, permission.value)
+    mark_permission(dependency, permission.value)
     return dependency
 
 
@@ -171,3 +158,6 @@ ItemsReader = Annotated[SituationAccess, Depends(situation_permission(P.ITEMS_RE
 ItemsWriter = Annotated[SituationAccess, Depends(situation_permission(P.ITEMS_WRITE))]
 OwnersWriter = Annotated[SituationAccess, Depends(situation_permission(P.OWNERS_WRITE))]
 HistoryReader = Annotated[SituationAccess, Depends(situation_permission(P.HISTORY_READ))]
+UpdatesLister = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_LIST))]
+UpdatesSubmitter = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_SUBMIT))]
+UpdatesReviewer = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_REVIEW))]

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     ITEMS_WRITE = "items:write"
     OWNERS_WRITE = "owners:write"
     HISTORY_READ = "history:read"
+    UPDATES_LIST = "updates:list"
     UPDATES_SUBMIT = "updates:submit"
     UPDATES_READ_ALL = "updates:read_all"
     UPDATES_READ_OWN = "updates:read_own"
@@ -45,7 +46,14 @@ EVERY_USER: frozenset[Permission] = frozenset(
 )
 ADMIN: frozenset[Permission] = frozenset(Permission)
 
-_MEMBER = {P.SITUATION_READ, P.ITEMS_READ, P.HISTORY_READ, P.REPORTS_READ, P.EXPORTS_READ}
+_MEMBER = {
+    P.SITUATION_READ,
+    P.ITEMS_READ,
+    P.HISTORY_READ,
+    P.UPDATES_LIST,
+    P.REPORTS_READ,
+    P.EXPORTS_READ,
+}
 
 ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
     SituationRole.COORDINATOR: frozenset(

@@ -27,3 +27,29 @@ def can_see_situation(user: User, role: SituationRole | None) -> bool:
 def can_see_user(actor: User, target_id: uuid.UUID) -> bool:
     """May ``actor`` see the user ``target_id`` and manage their tokens?"""
     return actor.is_admin or actor.id == target_id
+
+
+def may_submit_update(
+    user: User, permissions: frozenset[Permission], owner_organisation_ids: set[uuid.UUID]
+) -> bool:
+    """May this user report on an item owned by these organisations?
+
+    Coordinators (and admins) report on any item; partners only on items their
+    organisation owns, in any role.
+    """
+    if Permission.UPDATES_SUBMIT not in permissions:
+        return False
+    if Permission.ITEMS_WRITE in permissions:
+        return True
+    return user.organisation_id is not None and user.organisation_id in owner_organisation_ids
+
+
+def update_scope(permissions: frozenset[Permission]) -> str | None:
+    """Which updates of a situation may this role see: "all", "own", "accepted" or none?"""
+    if Permission.UPDATES_READ_ALL in permissions:
+        return "all"
+    if Permission.UPDATES_READ_OWN in permissions:
+        return "own"
+    if Permission.UPDATES_READ_ACCEPTED in permissions:
+        return "accepted"
+    return None

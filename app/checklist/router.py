@@ -159,7 +159,7 @@ def item_history(
     item = service.get_item(session, access.situation.id, code)
     rows, next_cursor = paginate(
         session,
-        service.history_query(item),
+        service.history_query(item, access),
         _HISTORY_ORDER,
         cursor=cursor,
         limit=limit,

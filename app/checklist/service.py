@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.auth.access import SituationAccess
 from app.checklist.schemas import (
     EventActor,
     EventRead,
@@ -22,9 +23,10 @@ from app.core.errors import Conflict, NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, OwnerRole, PillarCode
 from app.events.service import Actor, record_item_change
-from app.models import ChecklistItem, Event, ItemOwner, Organisation, Situation, User
+from app.models import ChecklistItem, Event, ItemOwner, Organisation, Situation, Update, User
 from app.organisations.schemas import OrganisationRef
 from app.templates.registry import TemplateRegistry
+from app.updates import service as updates
 
 # Items that are justified as not applicable are never counted as gaps.
 _SETTLED = (ItemStatus.IN_PLACE, ItemStatus.NOT_APPLICABLE)
@@ -346,14 +348,22 @@ def create_item(
 # --- history ------------------------------------------------------------------------------
 
 
-def history_query(item: ChecklistItem) -> Select[Event, str, str]:
-    """Build the query of an item's events with the names of who made them."""
-    return (
+def history_query(item: ChecklistItem, access: SituationAccess) -> Select[Event, str, str]:
+    """Build the query of an item's events that the caller may see, with who made them.
+
+    Submitted and returned updates stay between the coordinators and the reporting
+    organisation; accepted ones, like every other change, are visible to every member.
+    """
+    stmt = (
         select(Event, User.name, Organisation.name)
         .outerjoin(User, User.id == Event.actor_user_id)
         .outerjoin(Organisation, Organisation.id == Event.actor_organisation_id)
         .where(Event.item_id == item.id)
     )
+    hidden_updates = updates.history_visibility(access)
+    if hidden_updates is not None:
+        stmt = stmt.outerjoin(Update, Update.id == Event.update_id).where(hidden_updates)
+    return stmt
 
 
 def event_read(row: Any, item_code: str | None) -> EventRead:

@@ -53,15 +53,26 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def problem_body(exc: AppError) -> dict[str, Any]:
+    """The problem details of an ``AppError``, as a dict (for batch results)."""
+    body: dict[str, Any] = {
+        "type": problem_type(exc.slug),
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+    }
+    if exc.errors is not None:
+        body["errors"] = exc.errors
+    return body
+
+
 def app_error_response(exc: AppError) -> JSONResponse:
     """Render an ``AppError``."""
-    return problem_response(
-        exc.status,
-        slug=exc.slug,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
+    return JSONResponse(
+        problem_body(exc),
+        status_code=exc.status,
         headers=exc.headers,
+        media_type=PROBLEM_MEDIA_TYPE,
     )
 
 

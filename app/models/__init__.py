@@ -5,6 +5,7 @@ from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.event import Event
 from app.models.organisation import Organisation
 from app.models.situation import Membership, PopulationFigure, Situation
+from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
 
 __all__ = [
@@ -12,10 +13,12 @@ __all__ = [
     "Base",
     "ChecklistItem",
     "Event",
+    "IdempotencyKey",
     "ItemOwner",
     "Membership",
     "Organisation",
     "PopulationFigure",
     "Situation",
+    "Update",
     "User",
 ]

@@ -28,6 +28,9 @@ class Event(UUIDPrimaryKey, Base):
     item_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("checklist_item.id", ondelete="CASCADE")
     )
+    update_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("partner_update.id", ondelete="CASCADE"), index=True
+    )
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )

@@ -1,0 +1,1 @@
+"""Safe retries: a request sent again with the same ``Idempotency-Key`` gets the same answer."""

@@ -1,0 +1,1 @@
+"""Partner updates: submit, review, list, retry safely, in bulk."""

@@ -1,0 +1,227 @@
+"""Partner updates: submit (one or a batch), list, read, review (one or many)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from app.auth.access import SituationAccess
+from app.auth.deps import UpdatesLister, UpdatesReviewer, UpdatesSubmitter
+from app.checklist import service as checklist
+from app.checklist.deps import ItemCodePath
+from app.checklist.schemas import ItemCode
+from app.core.base import utcnow
+from app.core.deps import SessionDep
+from app.core.errors import AppError, NotFound, Unprocessable
+from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
+from app.core.problems import problem_body, sanitize_validation_errors
+from app.core.vocab import UpdateState
+from app.events.service import Actor
+from app.idempotency import service as idempotency
+from app.models import Update, User
+from app.updates import service
+from app.updates.deps import IdempotencyKeyHeader, UpdateReader, UpdateReviewer
+from app.updates.schemas import (
+    BatchEntryIn,
+    BatchIn,
+    BatchOut,
+    BatchResult,
+    BulkReviewIn,
+    BulkReviewOut,
+    ReviewIn,
+    ReviewResult,
+    UpdateIn,
+    UpdateRead,
+)
+
+router = APIRouter(tags=["updates"])
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive timestamp in cursor")
+    return parsed
+
+
+_ORDER = [
+    SortKey(Update.submitted_at, _aware, lambda v: v.isoformat()),
+    SortKey(Update.id, uuid.UUID),
+]
+_REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+def _idempotent(
+    session: Session,
+    request: Request,
+    user: User,
+    key: str | None,
+    payload: Any,
+    work: Any,
+) -> JSONResponse:
+    """Run ``work`` (returning status, body, headers) once per key; replay it on retries."""
+    reservation = None
+    if key is not None:
+        found = idempotency.reserve(
+            session,
+            user_id=user.id,
+            scope=f"{request.method} {request.url.path}",
+            key=key,
+            fingerprint=idempotency.request_hash(payload),
+            now=utcnow(),
+        )
+        if isinstance(found, idempotency.StoredResponse):
+            return JSONResponse(
+                found.body, found.status_code, headers={**found.headers, **_REPLAYED}
+            )
+        reservation = found
+    status_code, body, headers = work()
+    if reservation is not None:
+        idempotency.store(session, reservation, status_code, body, headers)
+    return JSONResponse(body, status_code, headers=headers)
+
+
+@router.post(
+    "/situations/{sid}/items/{code}/updates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UpdateRead,
+    responses={409: {"description": "A concurrent request with the same Idempotency-Key"}},
+)
+def submit_update(
+    code: ItemCodePath,
+    data: UpdateIn,
+    access: UpdatesSubmitter,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Report on an item (owning partners, coordinators); `Idempotency-Key` makes retries safe."""
+
+    def work() -> tuple[int, dict[str, Any], dict[str, str]]:
+        item = checklist.get_item(session, access.situation.id, code)
+        update = service.submit(session, access, item, data)
+        body = UpdateRead.model_validate(update).model_dump(mode="json")
+        return 201, body, {"Location": f"/api/v1/updates/{update.id}"}
+
+    return _idempotent(
+        session, request, access.user, idempotency_key, data.model_dump(mode="json"), work
+    )
+
+
+@router.post("/situations/{sid}/updates:batch", response_model=BatchOut)
+def submit_batch(
+    data: BatchIn,
+    access: UpdatesSubmitter,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Report on many items at once (up to 100): one result per update, in order."""
+
+    def work() -> tuple[int, dict[str, Any], dict[str, str]]:
+        seen: set[str] = set()
+        results = [_submit_one(session, access, i, raw, seen) for i, raw in enumerate(data.updates)]
+        return 200, BatchOut(results=results).model_dump(mode="json"), {}
+
+    return _idempotent(
+        session, request, access.user, idempotency_key, data.model_dump(mode="json"), work
+    )
+
+
+def _submit_one(
+    session: Session, access: SituationAccess, index: int, raw: dict[str, Any], seen: set[str]
+) -> BatchResult:
+    ref = raw.get("client_ref")
+    client_ref = ref if isinstance(ref, str) and 0 < len(ref) <= 100 else None
+    try:
+        entry = BatchEntryIn.model_validate(raw)
+    except ValidationError as exc:
+        errors = [
+            {**e, "loc": ["body", "updates", index, *e["loc"]]}
+            for e in sanitize_validation_errors(exc.errors())
+        ]
+        problem = Unprocessable("This update is not valid; `errors` says where.", errors=errors)
+        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
+    if entry.client_ref in seen:
+        problem = Unprocessable("This client_ref repeats an earlier update of the batch.")
+        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
+    seen.add(entry.client_ref)
+    try:
+        with session.begin_nested():
+            item = checklist.get_item(session, access.situation.id, entry.code)
+            fields = entry.model_dump(exclude={"code", "client_ref"})
+            update = service.submit(session, access, item, UpdateIn.model_validate(fields))
+    except AppError as exc:
+        return BatchResult(client_ref=client_ref, status=exc.status, problem=problem_body(exc))
+    return BatchResult(client_ref=client_ref, status=201, update=UpdateRead.model_validate(update))
+
+
+@router.get("/situations/{sid}/updates")
+def list_updates(
+    access: UpdatesLister,
+    session: SessionDep,
+    state: Annotated[UpdateState | None, Query()] = None,
+    item: Annotated[ItemCode | None, Query(description="An item code.")] = None,
+    organisation_id: Annotated[uuid.UUID | None, Query()] = None,
+    period_from: Annotated[
+        date | None, Query(description="Reporting period ends on or after.")
+    ] = None,
+    period_to: Annotated[
+        date | None, Query(description="Reporting period starts on or before.")
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[UpdateRead]:
+    """List updates, newest first: coordinators all, partners their own, viewers accepted ones."""
+    stmt = service.updates_query(
+        access,
+        state=state,
+        item_code=item,
+        organisation_id=organisation_id,
+        period_from=period_from,
+        period_to=period_to,
+    )
+    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, descending=True)
+    return Page(items=[UpdateRead.model_validate(u) for u in rows], next_cursor=next_cursor)
+
+
+@router.post("/situations/{sid}/updates:review", response_model=BulkReviewOut)
+def review_many(data: BulkReviewIn, access: UpdatesReviewer, session: SessionDep) -> BulkReviewOut:
+    """Accept or return many submitted updates with one comment; one result per update."""
+    actor = Actor.of(access.user)
+    results = []
+    for update_id in dict.fromkeys(data.update_ids):
+        try:
+            with session.begin_nested():
+                found = service.get(session, update_id)
+                if found.situation_id != access.situation.id:
+                    raise NotFound("No such update in this situation.")
+                update = service.review(session, update_id, data.decision, data.comment, actor)
+        except AppError as exc:
+            results.append(
+                ReviewResult(update_id=update_id, status=exc.status, problem=problem_body(exc))
+            )
+            continue
+        results.append(
+            ReviewResult(update_id=update_id, status=200, update=UpdateRead.model_validate(update))
+        )
+    return BulkReviewOut(results=results)
+
+
+@router.get("/updates/{uid}")
+def get_update(found: UpdateReader) -> UpdateRead:
+    """Read one update (with the reviewer's comment once reviewed)."""
+    return UpdateRead.model_validate(found.update)
+
+
+@router.post("/updates/{uid}/review")
+def review_update(data: ReviewIn, found: UpdateReviewer, session: SessionDep) -> UpdateRead:
+    """Accept an update (its status is applied to the item) or return it with a comment; once."""
+    update = service.review(
+        session, found.update.id, data.decision, data.comment, Actor.of(found.access.user)
+    )
+    return UpdateRead.model_validate(update)
