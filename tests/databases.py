@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 @contextmanager
 def fresh_database(server_url: str | None, tmp: pytest.TempPathFactory) -> Iterator[str]:
     """Yield the URL of a new, empty database; drop it afterwards."""
-    if server_url is None or make_url(server_url).get_backend_name() == "sqlite":
+    if not server_url or make_url(server_url).get_backend_name() == "sqlite":
         path = tmp.mktemp("db") / f"crrf-{uuid.uuid4().hex[:8]}.sqlite3"
         yield f"sqlite:///{path}"
         return

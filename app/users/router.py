@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth.deps import CanReadUsers, CanWriteUsers, SelfOrAdmin, SignedIn
+from app.auth.deps import CanChangeUser, CanReadUsers, CanWriteUsers, SelfOrAdmin, SignedIn
 from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
 from app.models import User
@@ -71,7 +71,7 @@ def get_user(user_id: uuid.UUID, _actor: SelfOrAdmin, session: SessionDep) -> Us
 
 @router.patch("/{user_id}")
 def update_user(
-    user_id: uuid.UUID, data: UserUpdate, _admin: CanWriteUsers, session: SessionDep
+    user_id: uuid.UUID, data: UserUpdate, _admin: CanChangeUser, session: SessionDep
 ) -> UserRead:
     """Change a user's name, organisation, admin flag or active flag."""
     return UserRead.model_validate(service.update(session, service.get(session, user_id), data))

@@ -1,0 +1,392 @@
+"""The authorization matrix: every route x every kind of caller x every kind of object.
+
+Callers: ``admin``, ``coordinator`` (of s1), ``partner_a`` and ``partner_b`` (partners of s1
+for NGO A and NGO B), ``viewer`` (of s1), ``outsider`` (coordinator of s2 only) and
+``anonymous`` (no token). Objects: ``own`` (in s1, belonging to NGO A: item 5a, NGO A's
+update, partner_a's membership), ``other_org`` (in s1, belonging to NGO B: item 6a, NGO B's
+update, partner_b's membership) and ``other_situation`` (the same kind of object in s2).
+
+Each cell states the status the caller must get: 404 where the caller may not see the object,
+403 where they may see it but not change it. For lists, ``HIDDEN`` means the call succeeds
+but the object is not among the results. Every denied call must leave the database exactly as
+it was. The test walks the application's routes, so a route without a case fails it.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
+
+from app.models import ApiToken, Base, ChecklistItem
+from tests.factories import World
+from tests.test_routes import api_routes
+
+ACTORS = ("admin", "coordinator", "partner_a", "partner_b", "viewer", "outsider", "anonymous")
+VARIANTS = ("own", "other_org", "other_situation")
+HIDDEN = "hidden"
+Expected = int | str
+
+REPORT = {"narrative": "Monthly report", "proposed_status": "in_progress"}
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    url: str
+    json: Any = None
+    headers: dict[str, str] | None = None
+    find: str | None = None  # for lists: the id whose presence is checked
+    inner: bool = False  # for batches: the status of the first result counts
+
+
+Build = Callable[[World, str, Connection, str], Call]
+
+
+def row(
+    admin: Expected,
+    coordinator: Expected,
+    partner_a: Expected,
+    partner_b: Expected,
+    viewer: Expected,
+    outsider: Expected,
+) -> dict[str, Expected]:
+    return {
+        "admin": admin,
+        "coordinator": coordinator,
+        "partner_a": partner_a,
+        "partner_b": partner_b,
+        "viewer": viewer,
+        "outsider": outsider,
+        "anonymous": 401,
+    }
+
+
+def everywhere(cells: dict[str, Expected]) -> dict[str, dict[str, Expected]]:
+    """The same expectations whatever the object."""
+    return dict.fromkeys(VARIANTS, cells)
+
+
+def in_situation(
+    own: dict[str, Expected], other_org: dict[str, Expected] | None = None
+) -> dict[str, dict[str, Expected]]:
+    """Situation-scoped: in s2 the outsider is its coordinator, s1's members see nothing."""
+    other_situation = dict.fromkeys(ACTORS, 404)
+    other_situation.update(admin=own["admin"], outsider=own["coordinator"], anonymous=401)
+    return {"own": own, "other_org": other_org or own, "other_situation": other_situation}
+
+
+# --- objects by variant --------------------------------------------------------------------
+
+
+def situation(world: World, variant: str) -> Any:
+    return world.s2 if variant == "other_situation" else world.s1
+
+
+def item_code(variant: str) -> str:
+    return "6a" if variant == "other_org" else "5a"
+
+
+def update_id(world: World, variant: str) -> str:
+    return str(world.updates[variant].id)
+
+
+def member(world: World, variant: str) -> Any:
+    return {"own": world.users["partner_a"], "other_org": world.users["partner_b"]}.get(
+        variant, world.users["outsider"]
+    )
+
+
+def org(world: World, variant: str) -> Any:
+    return world.orgs["ngo_b"] if variant == "other_org" else world.orgs["ngo_a"]
+
+
+def sit_url(world: World, variant: str, path: str = "") -> str:
+    return f"/api/v1/situations/{situation(world, variant).id}{path}"
+
+
+def item_version(connection: Connection, world: World, variant: str) -> int:
+    return connection.execute(
+        select(ChecklistItem.version).where(
+            ChecklistItem.situation_id == situation(world, variant).id,
+            ChecklistItem.code == item_code(variant),
+        )
+    ).scalar_one()
+
+
+def token_id(connection: Connection, user_id: uuid.UUID) -> str:
+    return str(
+        connection.execute(select(ApiToken.id).where(ApiToken.user_id == user_id)).scalars().first()
+    )
+
+
+# --- the cases ------------------------------------------------------------------------------
+
+CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
+    ("GET", "/api/v1/templates"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/templates"),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("GET", "/api/v1/templates/{template_id}"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/templates/crrf-annex-i"),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("GET", "/api/v1/organisations"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/organisations?limit=200", find=str(org(w, v).id)),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("POST", "/api/v1/organisations"): (
+        lambda w, v, c, u: Call(
+            "POST", "/api/v1/organisations", {"name": f"New {u}", "type": "media"}
+        ),
+        everywhere(row(201, 403, 403, 403, 403, 403)),
+    ),
+    ("GET", "/api/v1/organisations/{organisation_id}"): (
+        lambda w, v, c, u: Call("GET", f"/api/v1/organisations/{org(w, v).id}"),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): (
+        lambda w, v, c, u: Call("PATCH", f"/api/v1/organisations/{org(w, v).id}", {"acronym": "X"}),
+        everywhere(row(200, 403, 403, 403, 403, 403)),
+    ),
+    ("GET", "/api/v1/users"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/users?limit=200"),
+        everywhere(row(200, 403, 403, 403, 403, 403)),
+    ),
+    ("POST", "/api/v1/users"): (
+        lambda w, v, c, u: Call(
+            "POST", "/api/v1/users", {"email": f"{u}@example.org", "name": "N"}
+        ),
+        everywhere(row(201, 403, 403, 403, 403, 403)),
+    ),
+    ("GET", "/api/v1/users/me"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/users/me"),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("GET", "/api/v1/users/{user_id}"): (
+        lambda w, v, c, u: Call("GET", f"/api/v1/users/{member(w, v).id}"),
+        {
+            "own": row(200, 404, 200, 404, 404, 404),
+            "other_org": row(200, 404, 404, 200, 404, 404),
+            "other_situation": row(200, 404, 404, 404, 404, 200),
+        },
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): (
+        lambda w, v, c, u: Call("PATCH", f"/api/v1/users/{member(w, v).id}", {"name": "Renamed"}),
+        {
+            "own": row(200, 404, 403, 404, 404, 404),
+            "other_org": row(200, 404, 404, 403, 404, 404),
+            "other_situation": row(200, 404, 404, 404, 404, 403),
+        },
+    ),
+    ("GET", "/api/v1/users/{user_id}/tokens"): (
+        lambda w, v, c, u: Call("GET", f"/api/v1/users/{member(w, v).id}/tokens"),
+        {
+            "own": row(200, 404, 200, 404, 404, 404),
+            "other_org": row(200, 404, 404, 200, 404, 404),
+            "other_situation": row(200, 404, 404, 404, 404, 200),
+        },
+    ),
+    ("POST", "/api/v1/users/{user_id}/tokens"): (
+        lambda w, v, c, u: Call("POST", f"/api/v1/users/{member(w, v).id}/tokens", {"name": "t"}),
+        {
+            "own": row(201, 404, 201, 404, 404, 404),
+            "other_org": row(201, 404, 404, 201, 404, 404),
+            "other_situation": row(201, 404, 404, 404, 404, 201),
+        },
+    ),
+    ("DELETE", "/api/v1/users/{user_id}/tokens/{token_id}"): (
+        lambda w, v, c, u: Call(
+            "DELETE", f"/api/v1/users/{member(w, v).id}/tokens/{token_id(c, member(w, v).id)}"
+        ),
+        {
+            "own": row(204, 404, 204, 404, 404, 404),
+            "other_org": row(204, 404, 404, 204, 404, 404),
+            "other_situation": row(204, 404, 404, 404, 404, 204),
+        },
+    ),
+    ("POST", "/api/v1/situations"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            "/api/v1/situations",
+            {"name": f"S {u}", "host_country": "ETH", "start_date": "2020-01-01"},
+        ),
+        everywhere(row(201, 403, 403, 403, 403, 403)),
+    ),
+    ("GET", "/api/v1/situations"): (
+        lambda w, v, c, u: Call(
+            "GET", "/api/v1/situations?limit=200", find=str(situation(w, v).id)
+        ),
+        {
+            "own": row(200, 200, 200, 200, 200, HIDDEN),
+            "other_org": row(200, 200, 200, 200, 200, HIDDEN),
+            "other_situation": row(200, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
+        },
+    ),
+    ("GET", "/api/v1/situations/{sid}"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PATCH", "/api/v1/situations/{sid}"): (
+        lambda w, v, c, u: Call("PATCH", sit_url(w, v), {"phase": "solutions"}),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/members"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/members")),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/members/{user_id}"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, f"/members/{member(w, v).id}")),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("PUT", "/api/v1/situations/{sid}/members/{user_id}"): (
+        lambda w, v, c, u: Call(
+            "PUT", sit_url(w, v, f"/members/{w.users['stranger'].id}"), {"role": "viewer"}
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("DELETE", "/api/v1/situations/{sid}/members/{user_id}"): (
+        lambda w, v, c, u: Call("DELETE", sit_url(w, v, f"/members/{member(w, v).id}")),
+        in_situation(row(204, 204, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/items"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/items?limit=200")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/items"): (
+        lambda w, v, c, u: Call(
+            "POST", sit_url(w, v, "/items"), {"code": "5d.local", "title": "Local"}
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/items/{code}"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, f"/items/{item_code(v)}")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PATCH", "/api/v1/situations/{sid}/items/{code}"): (
+        lambda w, v, c, u: Call(
+            "PATCH",
+            sit_url(w, v, f"/items/{item_code(v)}"),
+            {"status": "planned"},
+            {"If-Match": f'"v{item_version(c, w, v)}"'},
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("PUT", "/api/v1/situations/{sid}/items/{code}/owners"): (
+        lambda w, v, c, u: Call(
+            "PUT", sit_url(w, v, f"/items/{item_code(v)}/owners"), {"owners": []}
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/items/{code}/history"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, f"/items/{item_code(v)}/history")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/items/{code}/updates"): (
+        lambda w, v, c, u: Call("POST", sit_url(w, v, f"/items/{item_code(v)}/updates"), REPORT),
+        in_situation(row(201, 201, 201, 403, 403, 404), row(201, 201, 403, 201, 403, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/updates:batch"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            sit_url(w, v, "/updates:batch"),
+            {"updates": [{**REPORT, "code": item_code(v), "client_ref": "1"}]},
+            inner=True,
+        ),
+        in_situation(row(201, 201, 201, 403, 403, 404), row(201, 201, 403, 201, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/updates"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/updates?limit=200"), find=update_id(w, v)),
+        in_situation(
+            row(200, 200, 200, HIDDEN, HIDDEN, 404), row(200, 200, HIDDEN, 200, HIDDEN, 404)
+        ),
+    ),
+    ("POST", "/api/v1/situations/{sid}/updates:review"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            sit_url(w, v, "/updates:review"),
+            {"update_ids": [update_id(w, v)], "decision": "accept"},
+            inner=True,
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/updates/{uid}"): (
+        lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
+        in_situation(row(200, 200, 200, 404, 404, 404), row(200, 200, 404, 200, 404, 404)),
+    ),
+    ("POST", "/api/v1/updates/{uid}/review"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            f"/api/v1/updates/{update_id(w, v)}/review",
+            {"decision": "return", "comment": "c"},
+        ),
+        in_situation(row(200, 200, 403, 404, 404, 404), row(200, 200, 404, 403, 404, 404)),
+    ),
+}
+
+
+def database_state(connection: Connection) -> dict[str, list[tuple[str, ...]]]:
+    """Every row of every table, to prove that a denied call changed nothing."""
+    state = {}
+    for table in Base.metadata.sorted_tables:
+        rows = connection.execute(table.select()).all()
+        state[table.name] = sorted(tuple(str(value) for value in r) for r in rows)
+    return state
+
+
+def _effective(response: httpx.Response, call: Call) -> Expected:
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        return response.status_code
+    if call.inner:
+        return int(response.json()["results"][0]["status"])
+    if call.find is not None:
+        ids = {str(obj["id"]) for obj in response.json()["items"]}
+        return response.status_code if call.find in ids else HIDDEN
+    return response.status_code
+
+
+def test_every_route_has_a_case(app: FastAPI) -> None:
+    routes = {
+        (method, path)
+        for path, methods, _ in api_routes(app)
+        if path.startswith("/api/")
+        for method in methods
+        if method != "HEAD"
+    }
+    assert routes - set(CASES) == set(), "add these routes to the authorization matrix"
+    assert set(CASES) - routes == set(), "these cases name routes that no longer exist"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(CASES), ids=[f"{m} {p}" for m, p in sorted(CASES)]
+)
+def test_authorization_matrix(
+    client: TestClient, world: World, connection: Connection, method: str, path: str
+) -> None:
+    build, expected = CASES[(method, path)]
+    mismatches = []
+    for actor in ACTORS:
+        for variant in VARIANTS:
+            savepoint = connection.begin_nested()
+            try:
+                call = build(world, variant, connection, uuid.uuid4().hex[:10])
+                headers = dict(call.headers or {})
+                if actor != "anonymous":
+                    headers.update(world.headers(actor))
+                wanted = expected[variant][actor]
+                before = database_state(connection)
+                response = client.request(call.method, call.url, json=call.json, headers=headers)
+                got = _effective(response, call)
+                if got != wanted:
+                    mismatches.append(f"{actor:>11} x {variant:<15} expected {wanted}, got {got}")
+                elif isinstance(got, int) and got >= 400 and database_state(connection) != before:
+                    mismatches.append(f"{actor:>11} x {variant:<15} was denied but changed data")
+            finally:
+                savepoint.rollback()
+    assert mismatches == [], f"{method} {path}\n" + "\n".join(mismatches)

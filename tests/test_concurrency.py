@@ -1,0 +1,133 @@
+"""Against a real server and real transactions: parallel clients, one result."""
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.core.db import make_engine
+from app.models import Update
+from app.ops import migrations
+from app.templates.registry import cached_registry
+from tests.databases import fresh_database
+from tests.factories import World, build_world
+from tests.live import LiveServer, live_server
+
+PARALLEL = 16
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, World, str]]:
+    """A fresh database with a world in it, and a server on it (two workers)."""
+    with fresh_database(os.environ.get("CRRF_TEST_DATABASE_URL"), tmp_path_factory) as url:
+        migrations.upgrade(url)
+        settings = Settings(database_url=url)
+        engine = make_engine(url, settings)
+        try:
+            with Session(engine, expire_on_commit=False) as db:
+                world = build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
+            with live_server(url, workers=2) as server:
+                yield server, world, url
+        finally:
+            engine.dispose()
+
+
+def _updates_with(url: str, narrative: str) -> int:
+    engine = make_engine(url, Settings(database_url=url))
+    try:
+        with Session(engine) as db:
+            return (
+                db.scalar(
+                    select(func.count()).select_from(Update).where(Update.narrative == narrative)
+                )
+                or 0
+            )
+    finally:
+        engine.dispose()
+
+
+def test_parallel_retries_with_one_key_make_one_update(
+    served: tuple[LiveServer, World, str],
+) -> None:
+    server, world, url = served
+    narrative = f"Parallel report {uuid.uuid4().hex}"
+    body = {"narrative": narrative, "proposed_status": "in_progress"}
+    headers = {**world.headers("partner_a"), "Idempotency-Key": f"key-{uuid.uuid4().hex}"}
+    target = f"{server.url}/api/v1/situations/{world.s1.id}/items/5a/updates"
+    barrier = threading.Barrier(PARALLEL)
+    responses: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            response = http.post(target, json=body, headers=headers)
+        with lock:
+            responses.append(response)
+
+    threads = [threading.Thread(target=client) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {201, 409}, statuses
+    created = {r.json()["id"] for r in responses if r.status_code == 201}
+    assert len(created) == 1, statuses
+    assert _updates_with(url, narrative) == 1
+    for conflict in (r for r in responses if r.status_code == 409):
+        assert conflict.headers["content-type"].startswith("application/problem+json")
+    retry = httpx.post(target, json=body, headers=headers, timeout=30)
+    assert retry.status_code == 201
+    assert retry.json()["id"] in created
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert _updates_with(url, narrative) == 1
+
+
+def test_parallel_reviews_review_once(served: tuple[LiveServer, World, str]) -> None:
+    server, world, _ = served
+    submitted = httpx.post(
+        f"{server.url}/api/v1/situations/{world.s1.id}/items/6a/updates",
+        json={"narrative": "To review", "proposed_status": "planned"},
+        headers=world.headers("partner_b"),
+        timeout=30,
+    ).json()
+    barrier = threading.Barrier(8)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def reviewer(decision: str) -> None:
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            response = http.post(
+                f"{server.url}/api/v1/updates/{submitted['id']}/review",
+                json={"decision": decision, "comment": "ok"},
+                headers=world.headers("coordinator"),
+            )
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=reviewer, args=("accept" if i % 2 else "return",)) for i in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [409] * 7
+    item = httpx.get(
+        f"{server.url}/api/v1/situations/{world.s1.id}/items/6a/history",
+        headers=world.headers("coordinator"),
+        timeout=30,
+    ).json()
+    assert (
+        sum(1 for e in item["items"] if e["action"] in ("update.accepted", "update.returned")) == 1
+    )
