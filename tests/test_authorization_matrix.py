@@ -42,6 +42,8 @@ class Call:
     json: Any = None
     headers: dict[str, str] | None = None
     find: str | None = None  # for lists: the id whose presence is checked
+    list_key: str = "items"
+    id_key: str = "id"
     inner: bool = False  # for batches: the status of the first result counts
 
 
@@ -315,6 +317,24 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         ),
         in_situation(row(200, 200, 403, 403, 403, 404)),
     ),
+    ("GET", "/api/v1/situations/{sid}/summary"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/summary")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("GET", "/api/v1/summary"): (
+        lambda w, v, c, u: Call(
+            "GET",
+            "/api/v1/summary",
+            find=str(situation(w, v).id),
+            list_key="situations",
+            id_key="situation_id",
+        ),
+        {
+            "own": row(200, 200, 200, 200, 200, HIDDEN),
+            "other_org": row(200, 200, 200, 200, 200, HIDDEN),
+            "other_situation": row(200, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
+        },
+    ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
         in_situation(row(200, 200, 200, 404, 404, 404), row(200, 200, 404, 200, 404, 404)),
@@ -346,7 +366,7 @@ def _effective(response: httpx.Response, call: Call) -> Expected:
     if call.inner:
         return int(response.json()["results"][0]["status"])
     if call.find is not None:
-        ids = {str(obj["id"]) for obj in response.json()["items"]}
+        ids = {str(obj[call.id_key]) for obj in response.json()[call.list_key]}
         return response.status_code if call.find in ids else HIDDEN
     return response.status_code
 

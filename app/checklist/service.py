@@ -1,13 +1,14 @@
 """Read and change checklist items, their owners, and their history."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, not_, select
+from sqlalchemy import ColumnElement, Select, exists, func, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.access import SituationAccess
+from app.checklist import flags
 from app.checklist.schemas import (
     EventActor,
     EventRead,
@@ -28,11 +29,7 @@ from app.organisations.schemas import OrganisationRef
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 
-# Items that are justified as not applicable are never counted as gaps.
-_SETTLED = (ItemStatus.IN_PLACE, ItemStatus.NOT_APPLICABLE)
-
-
-# --- flags, as SQL and as Python, from one definition each ------------------------------
+# --- flags over the item table -----------------------------------------------------------
 
 
 def has_lead_clause() -> ColumnElement[bool]:
@@ -40,48 +37,23 @@ def has_lead_clause() -> ColumnElement[bool]:
     return exists().where(ItemOwner.item_id == ChecklistItem.id, ItemOwner.role == OwnerRole.LEAD)
 
 
-def overdue_clause(today: date) -> ColumnElement[bool]:
-    """SQL: the target date has passed and the item is not in place (nor not applicable)."""
-    return and_(
-        ChecklistItem.target_date.is_not(None),
-        ChecklistItem.target_date < today,
-        ChecklistItem.status.not_in(_SETTLED),
-    )
+def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
+    """The moment before which an item's last accepted update makes it stale."""
+    return now - timedelta(days=stale_after_days)
 
 
-def lead_missing_clause() -> ColumnElement[bool]:
-    """SQL: the item needs a lead and has none."""
-    return and_(ChecklistItem.status != ItemStatus.NOT_APPLICABLE, not_(has_lead_clause()))
-
-
-def stale_clause(now: datetime, stale_after_days: int) -> ColumnElement[bool]:
-    """SQL: no update accepted for ``stale_after_days`` (counting from creation)."""
-    since = func.coalesce(ChecklistItem.last_accepted_update_at, ChecklistItem.created_at)
-    return and_(
-        ChecklistItem.status != ItemStatus.NOT_APPLICABLE,
-        since < now - timedelta(days=stale_after_days),
-    )
-
-
-def no_data_clause() -> ColumnElement[bool]:
-    """SQL: no update was ever accepted."""
-    return and_(
-        ChecklistItem.status != ItemStatus.NOT_APPLICABLE,
-        ChecklistItem.last_accepted_update_at.is_(None),
-    )
-
-
-def flags(item: ChecklistItem, situation: Situation, now: datetime) -> ItemFlags:
-    """The derived flags of one item whose owners are loaded (mirrors the SQL clauses)."""
-    applicable = item.status is not ItemStatus.NOT_APPLICABLE
-    since = item.last_accepted_update_at or item.created_at
+def item_flags(item: ChecklistItem, situation: Situation, now: datetime) -> ItemFlags:
+    """The derived flags of one item whose owners are loaded."""
     return ItemFlags(
-        overdue=item.target_date is not None
-        and item.target_date < now.date()
-        and item.status not in _SETTLED,
-        lead_missing=applicable and not any(o.role is OwnerRole.LEAD for o in item.owners),
-        stale=applicable and since < now - timedelta(days=situation.stale_after_days),
-        no_data=applicable and item.last_accepted_update_at is None,
+        **flags.python_flags(
+            status=item.status,
+            target_date=item.target_date,
+            has_lead=any(o.role is OwnerRole.LEAD for o in item.owners),
+            last_accepted_at=item.last_accepted_update_at,
+            created_at=item.created_at,
+            today=now.date(),
+            stale_threshold=stale_threshold(now, situation.stale_after_days),
+        )
     )
 
 
@@ -120,11 +92,20 @@ def items_query(
                 ItemOwner.item_id == ChecklistItem.id, ItemOwner.organisation_id == owner
             )
         )
+    item = ChecklistItem
     for wanted, clause in (
-        (overdue, overdue_clause(now.date())),
-        (stale, stale_clause(now, situation.stale_after_days)),
-        (no_data, no_data_clause()),
-        (lead_missing, lead_missing_clause()),
+        (overdue, flags.overdue(item.status, item.target_date, now.date())),
+        (
+            stale,
+            flags.stale(
+                item.status,
+                item.last_accepted_update_at,
+                item.created_at,
+                stale_threshold(now, situation.stale_after_days),
+            ),
+        ),
+        (no_data, flags.no_data(item.status, item.last_accepted_update_at)),
+        (lead_missing, flags.lead_missing(item.status, has_lead_clause())),
     ):
         if wanted is True:
             stmt = stmt.where(clause)
@@ -178,7 +159,7 @@ def item_read(
         version=item.version,
         owners=[OwnerRead.model_validate(o) for o in item.owners],
         lead=OrganisationRef.model_validate(lead) if lead else None,
-        flags=flags(item, situation, now),
+        flags=item_flags(item, situation, now),
         last_accepted_update_at=item.last_accepted_update_at,
         created_at=item.created_at,
         updated_at=item.updated_at,

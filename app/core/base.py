@@ -1,6 +1,9 @@
 """ORM base, naming convention and dialect-neutral column types."""
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,9 +19,22 @@ NAMING_CONVENTION = {
 }
 
 
+_frozen_now: ContextVar[datetime | None] = ContextVar("crrf_frozen_now", default=None)
+
+
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """Return the current time, timezone-aware, in UTC (or the time frozen by ``frozen_now``)."""
+    return _frozen_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def frozen_now(moment: datetime) -> Iterator[None]:
+    """Make ``utcnow`` answer ``moment`` in this context: for back-dated demo data and tests."""
+    token = _frozen_now.set(moment)
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

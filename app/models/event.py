@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.base import Base, UUIDPrimaryKey, str_enum, utcnow
@@ -22,6 +22,8 @@ class Event(UUIDPrimaryKey, Base):
     __table_args__ = (
         Index("ix_event_item_at", "item_id", "at"),
         Index("ix_event_situation_at", "situation_id", "at"),
+        # One event per item version: what makes a past day's state rebuildable.
+        UniqueConstraint("item_id", "item_version"),
     )
 
     situation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("situation.id", ondelete="CASCADE"))

@@ -1,0 +1,52 @@
+"""Summaries: one situation (now or as of a day), and the roll-up across situations."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import CanReadSummary, ReportsReader
+from app.core.base import utcnow
+from app.core.deps import RegistryDep, SessionDep
+from app.core.errors import Unprocessable, field_error
+from app.core.schemas import CountryCode
+from app.core.vocab import Phase
+from app.reporting import service
+from app.reporting.schemas import Rollup, SituationSummary
+from app.templates.deps import Language
+
+router = APIRouter(tags=["reporting"])
+
+
+@router.get("/situations/{sid}/summary")
+def situation_summary(
+    access: ReportsReader,
+    session: SessionDep,
+    registry: RegistryDep,
+    language: Language,
+    as_of: Annotated[
+        date | None,
+        Query(description="A past day (YYYY-MM-DD): the summary at its end, rebuilt from events."),
+    ] = None,
+) -> SituationSummary:
+    """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review."""
+    now = utcnow()
+    if as_of is not None and (as_of > now.date() or as_of.year < 1900):
+        raise Unprocessable(
+            "as_of must be a day between 1900 and today.",
+            errors=[field_error(("query", "as_of"), "not a past day")],
+        )
+    return service.situation_summary(
+        session, access.situation, registry, now=now, as_of=as_of, language=language
+    )
+
+
+@router.get("/summary")
+def rollup(
+    user: CanReadSummary,
+    session: SessionDep,
+    host_country: Annotated[CountryCode | None, Query()] = None,
+    phase: Annotated[Phase | None, Query()] = None,
+) -> Rollup:
+    """Across the situations you may see: one row each, totals, and per element where it stands."""
+    return service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)

@@ -1,0 +1,59 @@
+"""Summary and roll-up bodies."""
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from app.core.vocab import ItemStatus, Phase, PillarCode
+
+
+class Figures(BaseModel):
+    items_total: int
+    by_status: dict[ItemStatus, int] = Field(description="Every status, zeros included.")
+    in_place_share: float = Field(
+        description="Items in place over applicable items (not_applicable excluded), 0 to 1."
+    )
+    lead_missing: int = Field(description="Applicable items with no lead organisation.")
+    overdue: int = Field(description="Target date passed, not in place.")
+    stale: int = Field(description="No update accepted for the situation's stale_after_days.")
+    no_data: int = Field(description="No update ever accepted.")
+    pending_review: int = Field(description="Updates submitted and not yet reviewed.")
+
+
+class PillarFigures(Figures):
+    code: PillarCode
+    title: str
+
+
+class SituationSummary(Figures):
+    situation_id: uuid.UUID
+    as_of: date | None = Field(
+        description="The day this summary describes (its end), or null: now."
+    )
+    generated_at: datetime
+    stale_after_days: int
+    pillars: list[PillarFigures]
+
+
+class RollupSituation(Figures):
+    situation_id: uuid.UUID
+    name: str
+    host_country: str
+    phase: Phase
+
+
+class ElementRollup(BaseModel):
+    code: str
+    title: str
+    pillar: PillarCode
+    situations: int = Field(description="Situations that have this element.")
+    by_status: dict[ItemStatus, int] = Field(description="Situations by the element's status.")
+
+
+class Rollup(BaseModel):
+    generated_at: datetime
+    situations_total: int
+    totals: Figures
+    situations: list[RollupSituation]
+    elements: list[ElementRollup]

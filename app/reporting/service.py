@@ -1,0 +1,328 @@
+"""Summaries as SQL aggregates: GROUP BY in the database, never loops over item rows.
+
+A summary aggregates a *state source*: one row per item with its status, target date,
+whether it has a lead, when an update was last accepted, and when it was created. Now, the
+source is the item table; as of a past day, it is rebuilt from the events, which carry each
+item version's state. The same aggregate runs over both.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.checklist import flags
+from app.checklist.service import has_lead_clause
+from app.core.sqltime import days_before
+from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
+from app.models import ChecklistItem, Event, Membership, Situation, Update, User
+from app.reporting.schemas import (
+    ElementRollup,
+    Figures,
+    PillarFigures,
+    Rollup,
+    RollupSituation,
+    SituationSummary,
+)
+from app.templates.model import localise
+from app.templates.registry import TemplateRegistry
+
+_FIGURE_LABELS = (
+    "items_total",
+    *(s.value for s in ItemStatus),
+    "lead_missing",
+    "overdue",
+    "stale",
+    "no_data",
+)
+
+
+@dataclass(frozen=True)
+class StateColumns:
+    """The columns of a state source that the flags need."""
+
+    status: Any
+    target_date: Any
+    has_lead: Any
+    last_accepted_at: Any
+    created_at: Any
+
+
+def end_of_day(day: date) -> datetime:
+    """The first moment after ``day``, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def figure_columns(s: StateColumns, today: date, stale_threshold: Any) -> list[ColumnElement[Any]]:
+    """Aggregate columns: item count, count by status, and the four flags."""
+
+    def count_if(condition: ColumnElement[bool], label: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
+
+    return [
+        func.count().label("items_total"),
+        *(count_if(s.status == status, status.value) for status in ItemStatus),
+        count_if(flags.lead_missing(s.status, s.has_lead), "lead_missing"),
+        count_if(flags.overdue(s.status, s.target_date, today), "overdue"),
+        count_if(flags.stale(s.status, s.last_accepted_at, s.created_at, stale_threshold), "stale"),
+        count_if(flags.no_data(s.status, s.last_accepted_at), "no_data"),
+    ]
+
+
+def _figures(row: Any, pending: int) -> dict[str, Any]:
+    values = (
+        {label: int(getattr(row, label, 0) or 0) for label in _FIGURE_LABELS}
+        if row
+        else dict.fromkeys(_FIGURE_LABELS, 0)
+    )
+    by_status = {status: values[status.value] for status in ItemStatus}
+    applicable = values["items_total"] - by_status[ItemStatus.NOT_APPLICABLE]
+    share = by_status[ItemStatus.IN_PLACE] / applicable if applicable else 0.0
+    return {
+        "items_total": values["items_total"],
+        "by_status": by_status,
+        "in_place_share": round(share, 4),
+        "lead_missing": values["lead_missing"],
+        "overdue": values["overdue"],
+        "stale": values["stale"],
+        "no_data": values["no_data"],
+        "pending_review": pending,
+    }
+
+
+NOW_STATE = StateColumns(
+    status=ChecklistItem.status,
+    target_date=ChecklistItem.target_date,
+    has_lead=has_lead_clause(),
+    last_accepted_at=ChecklistItem.last_accepted_update_at,
+    created_at=ChecklistItem.created_at,
+)
+
+
+def _state_as_of(situation_id: uuid.UUID, moment: datetime) -> Any:
+    """Each item's state at ``moment``, from the last version event before it."""
+    last_version = (
+        select(Event.item_id, func.max(Event.item_version).label("version"))
+        .where(
+            Event.situation_id == situation_id, Event.item_version.is_not(None), Event.at < moment
+        )
+        .group_by(Event.item_id)
+        .subquery()
+    )
+    accepted = (
+        select(Event.item_id, func.max(Event.at).label("last_accepted_at"))
+        .where(
+            Event.situation_id == situation_id, Event.action == "update.accepted", Event.at < moment
+        )
+        .group_by(Event.item_id)
+        .subquery()
+    )
+    return (
+        select(
+            ChecklistItem.pillar,
+            Event.item_status.label("status"),
+            Event.item_target_date.label("target_date"),
+            Event.item_has_lead.label("has_lead"),
+            accepted.c.last_accepted_at,
+            ChecklistItem.created_at,
+        )
+        .join(last_version, last_version.c.item_id == ChecklistItem.id)
+        .join(
+            Event,
+            and_(Event.item_id == ChecklistItem.id, Event.item_version == last_version.c.version),
+        )
+        .outerjoin(accepted, accepted.c.item_id == ChecklistItem.id)
+        .where(ChecklistItem.situation_id == situation_id)
+        .subquery()
+    )
+
+
+def _pending_by_pillar(
+    session: Session, situation_id: uuid.UUID, moment: datetime
+) -> dict[str, int]:
+    rows = session.execute(
+        select(ChecklistItem.pillar, func.count())
+        .join(Update, Update.item_id == ChecklistItem.id)
+        .where(
+            Update.situation_id == situation_id,
+            Update.submitted_at < moment,
+            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= moment),
+        )
+        .group_by(ChecklistItem.pillar)
+    ).all()
+    return {str(pillar): int(count) for pillar, count in rows}
+
+
+def situation_summary(
+    session: Session,
+    situation: Situation,
+    registry: TemplateRegistry,
+    *,
+    now: datetime,
+    as_of: date | None = None,
+    language: str | None = None,
+) -> SituationSummary:
+    """Figures for the situation and each pillar, now or at the end of ``as_of``."""
+    moment = end_of_day(as_of) if as_of else now
+    today = as_of or now.date()
+    threshold = moment - timedelta(days=situation.stale_after_days)
+    if as_of is None:
+        stmt: Select[Any] = (
+            select(ChecklistItem.pillar, *figure_columns(NOW_STATE, today, threshold))
+            .where(ChecklistItem.situation_id == situation.id)
+            .group_by(ChecklistItem.pillar)
+        )
+    else:
+        source = _state_as_of(situation.id, moment)
+        columns = StateColumns(
+            source.c.status,
+            source.c.target_date,
+            source.c.has_lead,
+            source.c.last_accepted_at,
+            source.c.created_at,
+        )
+        stmt = select(source.c.pillar, *figure_columns(columns, today, threshold)).group_by(
+            source.c.pillar
+        )
+    by_pillar = {str(row.pillar): row for row in session.execute(stmt).all()}
+    pending = _pending_by_pillar(session, situation.id, moment)
+
+    template = registry.get(situation.template_id, situation.template_version)
+    titles = (
+        {p.code.value: localise(p.title, language) or p.code.value for p in template.pillars}
+        if template
+        else {}
+    )
+    codes = list(titles) or [p.value for p in PillarCode]
+    pillars = [
+        PillarFigures(
+            code=PillarCode(code),
+            title=titles.get(code, code),
+            **_figures(by_pillar.get(code), pending.get(code, 0)),
+        )
+        for code in codes
+    ]
+    totals = {
+        label: sum(getattr(p, label) for p in pillars)
+        for label in (
+            "items_total",
+            "lead_missing",
+            "overdue",
+            "stale",
+            "no_data",
+            "pending_review",
+        )
+    }
+    by_status = {status: sum(p.by_status[status] for p in pillars) for status in ItemStatus}
+    applicable = totals["items_total"] - by_status[ItemStatus.NOT_APPLICABLE]
+    return SituationSummary(
+        situation_id=situation.id,
+        as_of=as_of,
+        generated_at=now,
+        stale_after_days=situation.stale_after_days,
+        by_status=by_status,
+        in_place_share=round(by_status[ItemStatus.IN_PLACE] / applicable, 4) if applicable else 0.0,
+        pillars=pillars,
+        **totals,
+    )
+
+
+def visible_situations(
+    user: User, *, host_country: str | None, phase: Phase | None
+) -> Select[uuid.UUID]:
+    """The ids of the situations ``user`` may see, filtered."""
+    stmt = select(Situation.id)
+    if not user.is_admin:
+        stmt = stmt.join(Membership, Membership.situation_id == Situation.id).where(
+            Membership.user_id == user.id
+        )
+    if host_country is not None:
+        stmt = stmt.where(Situation.host_country == host_country)
+    if phase is not None:
+        stmt = stmt.where(Situation.phase == phase)
+    return stmt
+
+
+def rollup(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    host_country: str | None = None,
+    phase: Phase | None = None,
+) -> Rollup:
+    """One row per visible situation, totals, and per element how many situations have it where."""
+    visible = visible_situations(user, host_country=host_country, phase=phase).scalar_subquery()
+    threshold = days_before(now, Situation.stale_after_days)
+    figures = figure_columns(NOW_STATE, now.date(), threshold)
+    per_situation = session.execute(
+        select(Situation.id, Situation.name, Situation.host_country, Situation.phase, *figures)
+        .join(ChecklistItem, ChecklistItem.situation_id == Situation.id)
+        .where(Situation.id.in_(visible))
+        .group_by(Situation.id, Situation.name, Situation.host_country, Situation.phase)
+        .order_by(Situation.name, Situation.id)
+    ).all()
+    totals_row = session.execute(
+        select(*figures)
+        .select_from(ChecklistItem)
+        .join(Situation, Situation.id == ChecklistItem.situation_id)
+        .where(Situation.id.in_(visible))
+    ).one()
+    pending = dict(
+        session.execute(
+            select(Update.situation_id, func.count())
+            .where(Update.situation_id.in_(visible), Update.state == UpdateState.SUBMITTED)
+            .group_by(Update.situation_id)
+        ).all()
+    )
+    element_rows = session.execute(
+        select(
+            ChecklistItem.element_code,
+            ChecklistItem.pillar,
+            ChecklistItem.status,
+            func.min(ChecklistItem.sort_order).label("position"),
+            func.max(ChecklistItem.title).label("title"),
+            func.count().label("situations"),
+        )
+        .where(ChecklistItem.situation_id.in_(visible), ChecklistItem.is_custom.is_(False))
+        .group_by(ChecklistItem.element_code, ChecklistItem.pillar, ChecklistItem.status)
+    ).all()
+    return Rollup(
+        generated_at=now,
+        situations_total=len(per_situation),
+        totals=Figures(**_figures(totals_row, sum(pending.values()))),
+        situations=[
+            RollupSituation(
+                situation_id=row.id,
+                name=row.name,
+                host_country=row.host_country,
+                phase=row.phase,
+                **_figures(row, pending.get(row.id, 0)),
+            )
+            for row in per_situation
+        ],
+        elements=_elements(element_rows),
+    )
+
+
+def _elements(rows: Sequence[Any]) -> list[ElementRollup]:
+    """Fold (element, status) counts into one entry per element, in template order."""
+    elements: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: r.position):
+        entry = elements.setdefault(
+            row.element_code,
+            {
+                "code": row.element_code,
+                "title": row.title,
+                "pillar": row.pillar,
+                "situations": 0,
+                "by_status": dict.fromkeys(ItemStatus, 0),
+            },
+        )
+        entry["situations"] += row.situations
+        entry["by_status"][row.status] += row.situations
+    return [ElementRollup(**entry) for entry in elements.values()]
