@@ -12,6 +12,7 @@ from app.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.problems import register_problem_handlers
+from app.ops.metrics import MetricsMiddleware
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router)
     logging.getLogger("crrf").setLevel(settings.log_level.upper())

@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.auth.deps import PERMISSION_MARK
 
-PUBLIC = {"/healthz", "/readyz"}
+PUBLIC = {"/healthz", "/readyz", "/metrics"}
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:

@@ -1,12 +1,14 @@
-"""Liveness and readiness probes; public, for load balancers and orchestrators."""
+"""Liveness, readiness and metrics; public, for load balancers, orchestrators and Prometheus."""
 
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
+from app.core.deps import SessionDep
 from app.core.problems import problem_response
+from app.ops.metrics import exposition
 from app.ops.migrations import current_revision, head_revision
 
 router = APIRouter(tags=["operations"])
@@ -47,3 +49,10 @@ def readyz(request: Request) -> Any:
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )
     return JSONResponse({"status": "ready", "database": "ok", "migration": revision})
+
+
+@router.get("/metrics", include_in_schema=True, response_class=Response)
+def metrics(session: SessionDep) -> Response:
+    """Prometheus metrics (text exposition format)."""
+    body, media_type = exposition(session)
+    return Response(body, media_type=media_type)

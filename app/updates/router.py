@@ -23,6 +23,7 @@ from app.core.vocab import UpdateState
 from app.events.service import Actor
 from app.idempotency import service as idempotency
 from app.models import Update, User
+from app.ops.metrics import UPDATE_SUBMISSIONS
 from app.updates import service
 from app.updates.deps import IdempotencyKeyHeader, UpdateReader, UpdateReviewer
 from app.updates.schemas import (
@@ -104,6 +105,7 @@ def submit_update(
     def work() -> tuple[int, dict[str, Any], dict[str, str]]:
         item = checklist.get_item(session, access.situation.id, code)
         update = service.submit(session, access, item, data)
+        UPDATE_SUBMISSIONS.labels("single").inc()
         body = UpdateRead.model_validate(update).model_dump(mode="json")
         return 201, body, {"Location": f"/api/v1/updates/{update.id}"}
 
@@ -157,6 +159,7 @@ def _submit_one(
             update = service.submit(session, access, item, UpdateIn.model_validate(fields))
     except AppError as exc:
         return BatchResult(client_ref=client_ref, status=exc.status, problem=problem_body(exc))
+    UPDATE_SUBMISSIONS.labels("batch").inc()
     return BatchResult(client_ref=client_ref, status=201, update=UpdateRead.model_validate(update))
 
 

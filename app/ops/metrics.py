@@ -1,0 +1,128 @@
+"""Prometheus metrics: requests by route and status, latency, update submissions, review backlog.
+
+With several worker processes, ``crrf serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
+folder and ``/metrics`` aggregates every worker. The review backlog is read from the
+database at scrape time, so every worker reports the same figure.
+"""
+
+import os
+import time
+from collections.abc import Iterator
+
+from fastapi.routing import iter_route_contexts
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.vocab import UpdateState
+from app.models import Update
+
+REQUESTS = Counter(
+    "crrf_http_requests_total",
+    "HTTP requests by method, route template and status.",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "crrf_http_request_duration_seconds",
+    "Time to answer a request, by method and route template.",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+UPDATE_SUBMISSIONS = Counter(
+    "crrf_update_submissions_total",
+    "Partner updates recorded, by channel (single or batch).",
+    ["channel"],
+)
+
+
+class DatabaseCollector(Collector):
+    """Figures read from the database at scrape time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("crrf_database_up", "1 when the database answered the scrape.")
+        backlog = GaugeMetricFamily(
+            "crrf_review_backlog", "Partner updates submitted and waiting for review."
+        )
+        try:
+            waiting = self.session.execute(
+                select(func.count())
+                .select_from(Update)
+                .where(Update.state == UpdateState.SUBMITTED)
+            ).scalar_one()
+        except Exception:  # a scrape must answer even when the database does not
+            self.session.rollback()
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        backlog.add_metric([], waiting)
+        yield up
+        yield backlog
+
+
+def exposition(session: Session) -> tuple[bytes, str]:
+    """The metrics text of this process (or of every worker) and of the database."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        process_metrics = generate_latest(registry)
+    else:
+        process_metrics = generate_latest(REGISTRY)
+    database = CollectorRegistry(auto_describe=False)
+    database.register(DatabaseCollector(session))
+    return process_metrics + generate_latest(database), CONTENT_TYPE_LATEST
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request by its route template (never by raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.route_names: dict[int, str] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = self._route(scope)
+            method = scope["method"]
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            REQUESTS.labels(method, route, str(status)).inc()
+
+    def _route(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            return "unmatched"
+        if self.route_names is None:
+            # Routers are included lazily: map each route to its full path once, on first use.
+            self.route_names = {
+                id(context.original_route): str(context.path)
+                for context in iter_route_contexts(scope["app"].routes)
+            }
+        return self.route_names.get(id(route)) or str(getattr(route, "path", "unmatched"))

@@ -1,0 +1,82 @@
+"""Operations: liveness, readiness, Prometheus metrics."""
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+from tests.factories import World
+
+REPORT = {"narrative": "Monthly report", "proposed_status": "in_progress"}
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in the Prometheus text format."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        match = re.match(r"^([a-z_]+)(\{(.*)\})? (.+)$", line)
+        if match is None or match.group(1) != name:
+            continue
+        found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(3) or ""))
+        if all(found.get(k) == v for k, v in labels.items()):
+            return float(match.group(4))
+    return 0.0
+
+
+class TestProbes:
+    def test_healthz_answers(self, client: TestClient) -> None:
+        assert client.get("/healthz").json() == {"status": "ok"}
+
+    def test_readyz_reports_the_migration(self, client: TestClient) -> None:
+        body = client.get("/readyz").json()
+        assert body["status"] == "ready"
+        assert body["migration"]
+
+    def test_readyz_is_503_when_the_database_is_not_migrated(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+        with TestClient(app) as client:
+            response = client.get("/readyz")
+            assert response.status_code == 503
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.headers["retry-after"]
+            assert client.get("/healthz").status_code == 200
+
+
+class TestMetrics:
+    def test_counts_requests_by_route_template(self, client: TestClient, world: World) -> None:
+        route = "/api/v1/situations/{sid}/items/{code}"
+        before = _sample(
+            client.get("/metrics").text, "crrf_http_requests_total", route=route, status="200"
+        )
+        client.get(world.url("/items/5a"), headers=world.headers("viewer"))
+        client.get(world.url("/items/6a"), headers=world.headers("viewer"))
+        text = client.get("/metrics").text
+        assert (
+            _sample(text, "crrf_http_requests_total", route=route, status="200", method="GET")
+            == before + 2
+        )
+        assert (
+            _sample(text, "crrf_http_request_duration_seconds_count", route=route, method="GET")
+            >= 2
+        )
+        assert str(world.s1.id) not in text
+
+    def test_counts_submissions_and_the_review_backlog(
+        self, client: TestClient, world: World
+    ) -> None:
+        before = client.get("/metrics").text
+        assert _sample(before, "crrf_review_backlog") == 3
+        assert _sample(before, "crrf_database_up") == 1
+        client.post(world.url("/items/5a/updates"), json=REPORT, headers=world.headers("partner_a"))
+        after = client.get("/metrics").text
+        assert _sample(after, "crrf_review_backlog") == 4
+        assert _sample(after, "crrf_update_submissions_total", channel="single") == (
+            _sample(before, "crrf_update_submissions_total", channel="single") + 1
+        )
+
+    def test_needs_no_token(self, client: TestClient) -> None:
+        response = client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
