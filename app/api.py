@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from app.checklist.router import router as checklist_router
 from app.core.problems import PROBLEM_RESPONSES
+from app.exports.router import router as exports_router
 from app.organisations.router import router as organisations_router
 from app.reporting.router import router as reporting_router
 from app.situations.router import router as situations_router
@@ -19,3 +20,4 @@ api_router.include_router(situations_router)
 api_router.include_router(checklist_router)
 api_router.include_router(updates_router)
 api_router.include_router(reporting_router)
+api_router.include_router(exports_router)

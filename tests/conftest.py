@@ -6,7 +6,7 @@ database on it and drops it afterwards. Without it, a temporary SQLite file is u
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.core.db import make_engine
 from app.core.deps import get_session
+from app.exports.deps import get_export_sessions
 from app.main import create_app
 from app.ops import migrations
 from app.templates.registry import TemplateRegistry, cached_registry
@@ -89,7 +90,12 @@ def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
         finally:
             session.close()
 
+    def export_sessions_on_test_connection() -> Callable[[], Session]:
+        # Exports stream from sessions of their own: here, on the test's connection too.
+        return lambda: _savepoint_session(connection)
+
     app.dependency_overrides[get_session] = session_on_test_connection
+    app.dependency_overrides[get_export_sessions] = export_sessions_on_test_connection
     return app
 
 

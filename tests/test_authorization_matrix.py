@@ -335,6 +335,14 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
             "other_situation": row(200, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
         },
     ),
+    ("GET", "/api/v1/situations/{sid}/export"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/export")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("GET", "/api/v1/summary/export"): (
+        lambda w, v, c, u: Call("GET", "/api/v1/summary/export"),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
         in_situation(row(200, 200, 200, 404, 404, 404), row(200, 200, 404, 200, 404, 404)),
