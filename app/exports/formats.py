@@ -18,9 +18,9 @@ from tempfile import SpooledTemporaryFile
 from typing import Any
 
 # openpyxl ships no type hints (types-openpyxl would bring them).
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.exports.service import Cell, Column
 
