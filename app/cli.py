@@ -13,12 +13,18 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from app import demo
 from app.config import get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
-from app.ops import migrations
+from app.ops import backup, migrations
 from app.templates.model import TemplateFile
-from app.templates.registry import SCHEMA_FILE, TemplateFileError, read_template_file
+from app.templates.registry import (
+    SCHEMA_FILE,
+    TemplateFileError,
+    cached_registry,
+    read_template_file,
+)
 from app.users import service as users
 from app.users.schemas import UserCreate
 
@@ -89,6 +95,27 @@ def _tokens_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_backup(args: argparse.Namespace) -> int:
+    target = Path(args.path)
+    backup.backup(get_settings().database_url, target)
+    print(f"backed up to {target}")
+    return 0
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    backup.restore(get_settings().database_url, Path(args.path), force=args.force)
+    print(f"restored from {args.path}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with _session() as session:
+        report = demo.load(session, cached_registry(Path(settings.templates_dir).resolve()))
+    print(demo.describe(report, f"http://{settings.host}:{settings.port}/"))
+    return 0
+
+
 def _templates_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
@@ -143,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--revision", default="head"
     )
     add(db, "downgrade", _db_downgrade, "migrate the database down").add_argument("revision")
+    add(db, "backup", _db_backup, "write a consistent snapshot (works while serving)").add_argument(
+        "path"
+    )
+    restore = add(db, "restore", _db_restore, "load a backup into an empty database")
+    restore.add_argument("path")
+    restore.add_argument("--force", action="store_true", help="replace what the database holds")
 
     serve = add(commands, "serve", _serve, "serve the API")
     serve.add_argument("--host")
@@ -164,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     token = add(token_commands, "create", _tokens_create, "issue a token for a user; prints it")
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="cli")
+
+    add(commands, "demo", _demo, "load a demo data set; prints sign-in tokens")
 
     template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
         dest="templates", required=True
@@ -187,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             where = ".".join(str(p) for p in error["loc"])
             print(f"invalid {where}: {error['msg']}", file=sys.stderr)
         return 2
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except AppError as exc:
         print(f"{exc.title}: {exc.detail}", file=sys.stderr)
         return 1
