@@ -106,3 +106,16 @@ class TestUpdateOrganisation:
             ),
             404,
         )
+
+
+def test_names_are_unique_ignoring_case_in_any_script(client: TestClient, world: World) -> None:
+    headers = world.headers("admin")
+    assert (
+        client.post(ORGS, json={"name": "Íà Straße", "type": "donor"}, headers=headers).status_code
+        == 201
+    )
+    assert_problem(
+        client.post(ORGS, json={"name": "íÀ STRASSE", "type": "donor"}, headers=headers), 409
+    )
+    found = client.get(f"{ORGS}?q=STRASSE", headers=headers).json()["items"]
+    assert [o["name"] for o in found] == ["Íà Straße"]

@@ -10,11 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.errors import AppError, ServiceUnavailable, Unprocessable
+from app.core.errors import AppError, Conflict, ServiceUnavailable, Unprocessable
 
 log = logging.getLogger("crrf.errors")
 
@@ -152,6 +152,14 @@ def register_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None
     async def _pool_timeout(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
         log.warning("database pool exhausted")
         return _unavailable()
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # A uniqueness or reference check lost a race with another request.
+        log.info("integrity conflict")
+        return app_error_response(
+            Conflict("The request conflicts with a change made at the same time: read, then retry.")
+        )
 
     @app.exception_handler(DBAPIError)
     async def _dbapi(_request: Request, exc: DBAPIError) -> JSONResponse:

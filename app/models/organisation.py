@@ -10,7 +10,9 @@ from app.core.vocab import OrganisationType
 class Organisation(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "organisation"
 
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name case-folded and NFKC-normalised: names are unique ignoring case, in any script.
+    name_key: Mapped[str] = mapped_column(String(600), unique=True)
     acronym: Mapped[str | None] = mapped_column(String(32))
     type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
     country: Mapped[str | None] = mapped_column(String(3))

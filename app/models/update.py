@@ -20,6 +20,7 @@ class Update(UUIDPrimaryKey, Base):
         Index("ix_partner_update_situation_submitted", "situation_id", "submitted_at"),
         Index("ix_partner_update_item_submitted", "item_id", "submitted_at"),
         Index("ix_partner_update_situation_state", "situation_id", "state"),
+        Index("ix_partner_update_state", "state"),
     )
 
     situation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("situation.id", ondelete="CASCADE"))

@@ -1,5 +1,6 @@
 """Create, change and find organisations."""
 
+import unicodedata
 import uuid
 
 from sqlalchemy import Select, func, select
@@ -19,8 +20,13 @@ def get(session: Session, organisation_id: uuid.UUID) -> Organisation:
     return organisation
 
 
+def name_key(name: str) -> str:
+    """The key that makes names unique ignoring case and Unicode forms."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
 def _ensure_name_free(session: Session, name: str, exclude: uuid.UUID | None = None) -> None:
-    stmt = select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    stmt = select(Organisation.id).where(Organisation.name_key == name_key(name))
     if exclude is not None:
         stmt = stmt.where(Organisation.id != exclude)
     if session.scalar(stmt) is not None:
@@ -30,7 +36,7 @@ def _ensure_name_free(session: Session, name: str, exclude: uuid.UUID | None = N
 def create(session: Session, data: OrganisationCreate) -> Organisation:
     """Register an organisation; names are unique, ignoring case."""
     _ensure_name_free(session, data.name)
-    organisation = Organisation(**data.model_dump())
+    organisation = Organisation(**data.model_dump(), name_key=name_key(data.name))
     session.add(organisation)
     session.flush()
     return organisation
@@ -41,6 +47,7 @@ def update(session: Session, organisation: Organisation, data: OrganisationUpdat
     changes = data.changes()
     if "name" in changes:
         _ensure_name_free(session, changes["name"], exclude=organisation.id)
+        changes["name_key"] = name_key(changes["name"])
     for field, value in changes.items():
         setattr(organisation, field, value)
     session.flush()
@@ -60,11 +67,10 @@ def search(
     if country is not None:
         stmt = stmt.where(Organisation.country == country)
     if q:
-        pattern = (
-            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
+        escaped = name_key(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         stmt = stmt.where(
-            func.lower(Organisation.name).like(pattern, escape="\\")
+            Organisation.name_key.like(pattern, escape="\\")
             | func.lower(func.coalesce(Organisation.acronym, "")).like(pattern, escape="\\")
         )
     return stmt
