@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
+    rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
+    rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)
+    cors_origins: list[str] = Field(default_factory=list)
+    require_if_match: bool = Field(
+        default=True,
+        description="Only for the test that proves lost updates happen without it.",
+    )
 
 
 @lru_cache

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app.api import api_router
@@ -12,6 +13,9 @@ from app.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.problems import register_problem_handlers
+from app.core.ratelimit import RateLimitMiddleware
+from app.dashboard.router import router as dashboard_router
+from app.dashboard.router import static_files
 from app.ops.metrics import MetricsMiddleware
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
@@ -54,10 +58,27 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.templates = templates
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    # Added innermost first: metrics see every answer, 429s and 413s carry the headers.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+    )
     app.add_middleware(SecurityHeadersMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
+            max_age=600,
+        )
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
     app.include_router(api_router)
+    app.include_router(dashboard_router)
+    app.mount("/static", static_files(), name="static")
     logging.getLogger("crrf").setLevel(settings.log_level.upper())
     return app

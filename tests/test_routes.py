@@ -5,10 +5,22 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
 
 from app.auth.deps import PERMISSION_MARK
 
-PUBLIC = {"/healthz", "/readyz", "/metrics"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/signin"}
+# The dashboard's HTML pages: guarded like the API (signed out, they redirect to /signin).
+DASHBOARD = {
+    "/",
+    "/signout",
+    "/situations/{sid}",
+    "/situations/{sid}/items/{code}",
+    "/situations/{sid}/review",
+    "/situations/{sid}/review/{uid}",
+}
+# Mounted apps, public like any stylesheet: the dashboard's own CSS.
+PUBLIC_MOUNTS = {"/static"}
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:
@@ -42,5 +54,9 @@ def test_every_api_route_has_exactly_one_permission(app: FastAPI) -> None:
 
 def test_public_routes_are_only_probes(app: FastAPI) -> None:
     paths = {path for path, _, _ in api_routes(app)}
-    assert paths >= PUBLIC
-    assert all(path.startswith("/api/v1/") for path in paths - PUBLIC)
+    assert paths >= PUBLIC | DASHBOARD
+    assert all(path.startswith("/api/v1/") for path in paths - PUBLIC - DASHBOARD)
+
+
+def test_only_static_files_are_mounted(app: FastAPI) -> None:
+    assert {route.path for route in app.routes if isinstance(route, Mount)} == PUBLIC_MOUNTS

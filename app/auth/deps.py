@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
 from app.auth.permissions import Permission
@@ -36,15 +37,12 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_current_user(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
-    """Resolve the bearer token to an active user, or answer 401."""
-    if credentials is None or not credentials.credentials:
-        raise Unauthorized()
-    token = credentials.credentials
+def authenticate(request: Request, session: Session, token: str) -> User:
+    """Resolve a token (from a bearer header or the dashboard's cookie) to an active user.
+
+    Raises ``Unauthorized`` for a token that is too long, unknown, revoked or expired, or
+    whose user is deactivated; records the user and token on the request for logging.
+    """
     if len(token) > 256:
         raise Unauthorized("The token is not valid.")
     row = session.execute(
@@ -65,6 +63,17 @@ def get_current_user(
     request.state.user_id = user.id
     request.state.token_id = api_token.id
     return user
+
+
+def get_current_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User:
+    """Resolve the bearer token to an active user, or answer 401."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized()
+    return authenticate(request, session, credentials.credentials)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

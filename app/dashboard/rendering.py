@@ -1,0 +1,189 @@
+"""Templates, page headers, and the route class that turns errors into pages.
+
+Dashboard routes use ``PageRoute``: a missing or invalid sign-in becomes a redirect to
+``/signin``, and application errors become a small HTML page with the same status the API
+would answer, never problem+json. The API keeps its problem+json handlers untouched.
+"""
+
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.exceptions import HTTPException
+
+from app.core.errors import AppError, Unauthorized
+from app.core.schemas import country_name
+from app.core.vocab import ItemStatus, OwnerRole, Phase, SituationRole
+from app.dashboard.deps import SESSION_COOKIE
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PACKAGE_DIR / "static"
+
+# Everything the pages load comes from this origin; no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+
+STATUS_LABELS = {
+    ItemStatus.NOT_STARTED: "Not started",
+    ItemStatus.PLANNED: "Planned",
+    ItemStatus.IN_PROGRESS: "In progress",
+    ItemStatus.IN_PLACE: "In place",
+    ItemStatus.NOT_APPLICABLE: "Not applicable",
+}
+ROLE_LABELS = {
+    OwnerRole.LEAD: "Lead",
+    OwnerRole.SUPPORT: "Support",
+    OwnerRole.FUNDING: "Funding",
+    OwnerRole.IMPLEMENTING: "Implementing",
+}
+MEMBER_ROLE_LABELS = {
+    SituationRole.COORDINATOR: "Coordinator",
+    SituationRole.PARTNER: "Partner",
+    SituationRole.VIEWER: "Viewer",
+}
+
+
+def _label(value: Any) -> str:
+    """A readable label for a vocabulary value."""
+    for table in (STATUS_LABELS, ROLE_LABELS, MEMBER_ROLE_LABELS):
+        if value in table:
+            return table[value]
+    if isinstance(value, Phase):
+        return value.value.capitalize()
+    return str(value).replace("_", " ").capitalize()
+
+
+def _when(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _by_role(owners: list[Any]) -> list[Any]:
+    order = list(OwnerRole)
+    return sorted(owners, key=lambda owner: (order.index(owner.role), owner.organisation.name))
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        label=_label, when=_when, percent=_percent, country=country_name, by_role=_by_role
+    )
+    env.globals.update(statuses=list(ItemStatus), status_labels=STATUS_LABELS)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def page_headers(response: Response) -> Response:
+    """Headers of every dashboard response: a strict CSP, same-origin referrers, no caching.
+
+    ``Referrer-Policy: same-origin`` (instead of the API's ``no-referrer``) lets browsers
+    send the real ``Origin`` with the dashboard's own forms, which ``same_origin`` checks.
+    """
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """Render a page template."""
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, title: str, detail: str) -> Response:
+    """A small HTML page for an error, with the status the API would answer."""
+    context = {"title": title, "detail": detail, "status_code": status_code, "user": None}
+    return render(request, "error.html", context, status_code=status_code)
+
+
+def secure(request: Request) -> bool:
+    """Whether the request came over HTTPS (so that cookies are marked Secure)."""
+    return request.url.scheme == "https"
+
+
+def forget_session(request: Request, response: Response) -> None:
+    """Clear the session cookie."""
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=secure(request), httponly=True, samesite="strict"
+    )
+
+
+def signin_redirect(request: Request) -> Response:
+    """Send the browser to sign in, coming back to the page it asked for (GET only)."""
+    target = "/signin"
+    if request.method == "GET" and request.url.path != "/":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target += "?" + urlencode({"next": back})
+    response = RedirectResponse(target, status_code=303)
+    if SESSION_COOKIE in request.cookies:
+        forget_session(request, response)
+    return response
+
+
+def _validation_page(request: Request, exc: RequestValidationError) -> Response:
+    if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors()):
+        return error_page(request, 404, "Not found", "No such page, or you may not see it.")
+    return error_page(
+        request,
+        422,
+        "Not understood",
+        "Some values in the address or the form are not acceptable: go back and try again.",
+    )
+
+
+class PageRoute(APIRoute):
+    """A dashboard route: redirects to sign in, errors as HTML pages, page headers.
+
+    The errors are caught inside the request's dependency scope, so the session still
+    commits afterwards: a page that writes must leave nothing behind when it fails (the
+    review form runs its work in a savepoint). Database outages are not caught here; they
+    keep the application's 503 answer.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Unauthorized:
+                response = signin_redirect(request)
+            except AppError as exc:
+                response = error_page(request, exc.status, exc.title, exc.detail)
+            except RequestValidationError as exc:
+                response = _validation_page(request, exc)
+            except HTTPException as exc:
+                known = exc.status_code in HTTPStatus._value2member_map_
+                phrase = HTTPStatus(exc.status_code).phrase if known else "Error"
+                response = error_page(request, exc.status_code, phrase, "The request failed.")
+            return page_headers(response)
+
+        return page

@@ -1,0 +1,233 @@
+"""The dashboard's pages: sign in and out, situations, one situation, one item, the review queue.
+
+Pages are server-rendered (Jinja2, autoescaped) and call the same services, with the same
+permissions, as the API. Signed out, a page redirects to ``/signin``; errors are HTML pages.
+"""
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BeforeValidator
+from starlette.staticfiles import StaticFiles
+
+from app.auth.deps import authenticate
+from app.auth.permissions import Permission
+from app.checklist.deps import ItemCodePath
+from app.checklist.schemas import ItemCode
+from app.core.base import utcnow
+from app.core.deps import RegistryDep, SessionDep
+from app.core.errors import Unauthorized
+from app.core.pagination import Cursor
+from app.core.vocab import ItemStatus, PillarCode
+from app.dashboard import review, views
+from app.dashboard.deps import (
+    SESSION_COOKIE,
+    ItemPage,
+    ReviewPage,
+    SignOut,
+    SituationPage,
+    SituationsPage,
+    same_origin,
+)
+from app.dashboard.rendering import STATIC_DIR, PageRoute, forget_session, render, secure
+
+router = APIRouter(
+    route_class=PageRoute,
+    include_in_schema=False,
+    default_response_class=HTMLResponse,
+    dependencies=[Depends(same_origin)],
+)
+
+
+def _blank_is_none(value: Any) -> Any:
+    """An empty choice in a GET form means "any"."""
+    return None if value == "" else value
+
+
+Blank = BeforeValidator(_blank_is_none)
+PillarFilter = Annotated[PillarCode | None, Query(), Blank]
+StatusFilter = Annotated[ItemStatus | None, Query(), Blank]
+OwnerFilter = Annotated[uuid.UUID | None, Query(), Blank]
+GapFilter = Annotated[views.Gap | None, Query(), Blank]
+PageCursor = Annotated[Cursor, Blank]
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after signing in; anything else goes home."""
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
+        return target
+    return "/"
+
+
+def static_files() -> StaticFiles:
+    """The dashboard's own CSS (and any script), served under ``/static``."""
+    return StaticFiles(directory=STATIC_DIR)
+
+
+@router.get("/")
+def home(
+    request: Request,
+    user: SituationsPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    cursor: PageCursor = None,
+) -> Response:
+    """The situations you may see, with progress and gaps per pillar."""
+    cards, next_cursor = views.situation_cards(session, user, registry, now=utcnow(), cursor=cursor)
+    return render(request, "home.html", {"user": user, "cards": cards, "next_cursor": next_cursor})
+
+
+@router.get("/signin")
+def signin_form(
+    request: Request, next_: Annotated[str | None, Query(alias="next")] = None
+) -> Response:
+    """The sign-in form: paste an API token."""
+    context = {"user": None, "error": None, "next": safe_next(next_)}
+    return render(request, "signin.html", context)
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str, Form()] = "",
+    next_: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the token; keep it in an HttpOnly, SameSite=Strict cookie; go on."""
+    token = token.strip()
+    try:
+        if not token:
+            raise Unauthorized("Paste your API token to sign in.")
+        authenticate(request, session, token)
+    except Unauthorized as exc:
+        error = (
+            exc.detail
+            if not token
+            else "That token is not valid: it may be mistyped, revoked or expired."
+        )
+        context = {"user": None, "error": error, "next": safe_next(next_)}
+        return render(request, "signin.html", context, status_code=400)
+    response = RedirectResponse(safe_next(next_), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, path="/", secure=secure(request), httponly=True, samesite="strict"
+    )
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, _user: SignOut) -> Response:
+    """Forget the session cookie."""
+    response = RedirectResponse("/signin", status_code=303)
+    forget_session(request, response)
+    return response
+
+
+@router.get("/situations/{sid}")
+def situation_page(
+    request: Request,
+    access: SituationPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    pillar: PillarFilter = None,
+    status: StatusFilter = None,
+    owner: OwnerFilter = None,
+    gap: GapFilter = None,
+    cursor: PageCursor = None,
+) -> Response:
+    """A situation: its pillar chart, and its items with filters and gaps highlighted."""
+    now = utcnow()
+    filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
+    rows, next_cursor = views.item_rows(session, access, registry, filters, now=now, cursor=cursor)
+    summary = views.summary(session, access.situation, registry, now)
+    context = {
+        "user": access.user,
+        "access": access,
+        "situation": access.situation,
+        "can_review": access.can(Permission.UPDATES_REVIEW),
+        "summary": summary,
+        "pillars": [views.PillarView(p) for p in summary.pillars],
+        "pillar_titles": {p.code.value: p.title for p in summary.pillars},
+        "filters": filters,
+        "owners": views.owning_organisations(session, access, now=now),
+        "gap_labels": views.GAP_LABELS,
+        "rows": rows,
+        "next_query": (
+            urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None
+        ),
+    }
+    return render(request, "situation.html", context)
+
+
+@router.get("/situations/{sid}/items/{code}")
+def item_page(
+    request: Request,
+    code: ItemCodePath,
+    access: ItemPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    cursor: PageCursor = None,
+) -> Response:
+    """One item: its Annex I text and lead-in, owners, flags, and history newest first."""
+    item, entries, next_cursor = views.item_with_history(
+        session, access, registry, code, now=utcnow(), cursor=cursor
+    )
+    context = {
+        "user": access.user,
+        "situation": access.situation,
+        "can_review": access.can(Permission.UPDATES_REVIEW),
+        "item": item,
+        "entries": entries,
+        "next_cursor": next_cursor,
+    }
+    return render(request, "item.html", context)
+
+
+@router.get("/situations/{sid}/review")
+def review_queue(
+    request: Request,
+    access: ReviewPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    done: Annotated[review.Outcome | None, Query(), Blank] = None,
+    item: Annotated[ItemCode | None, Query(), Blank] = None,
+    cursor: PageCursor = None,
+) -> Response:
+    """Coordinators: the updates waiting for review, oldest first, to accept or return."""
+    entries, next_cursor = review.review_queue(
+        session, access, registry, now=utcnow(), cursor=cursor
+    )
+    context = {
+        "user": access.user,
+        "situation": access.situation,
+        "can_review": True,
+        "entries": entries,
+        "next_cursor": next_cursor,
+        "message": review.outcome_message(done, item) if done else None,
+        "success": done in review.SUCCESSES,
+    }
+    return render(request, "review.html", context)
+
+
+@router.post("/situations/{sid}/review/{uid}")
+def review_update(
+    uid: Annotated[uuid.UUID, Path()],
+    access: ReviewPage,
+    session: SessionDep,
+    decision: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept or return one update; back to the queue, which says how it went."""
+    outcome, item = review.review(session, access, uid, decision, comment)
+    query = {"done": outcome.value, **({"item": item} if item else {})}
+    target = f"/situations/{access.situation.id}/review?{urlencode(query)}"
+    return RedirectResponse(target, status_code=303)

@@ -1,0 +1,337 @@
+"""What each dashboard page shows, composed from the domain services; no queries of its own."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.auth.access import SituationAccess
+from app.checklist import service as checklist
+from app.checklist.schemas import EventRead, ItemRead
+from app.core.pagination import SortKey, paginate
+from app.core.vocab import ItemStatus, PillarCode, SituationRole
+from app.models import ChecklistItem, Event, Situation, User
+from app.organisations.schemas import OrganisationRef
+from app.reporting import service as reporting
+from app.reporting.schemas import PillarFigures, SituationSummary
+from app.situations import service as situations
+from app.templates.registry import TemplateRegistry
+
+SITUATIONS_PER_PAGE = 25
+ITEMS_PER_PAGE = 200
+EVENTS_PER_PAGE = 50
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive timestamp in cursor")
+    return parsed
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def timestamp_key(column: Any) -> SortKey:
+    """A sort key on a timezone-aware timestamp column."""
+    return SortKey(column, _aware, _iso)
+
+
+SITUATION_ORDER = [SortKey(Situation.name, str), SortKey(Situation.id, uuid.UUID)]
+ITEM_ORDER = [SortKey(ChecklistItem.sort_order, int, int), SortKey(ChecklistItem.id, uuid.UUID)]
+HISTORY_ORDER = [timestamp_key(Event.at), SortKey(Event.id, uuid.UUID)]
+
+
+class Gap(StrEnum):
+    """The gap filters of the items table: one derived flag each."""
+
+    LEAD_MISSING = "lead_missing"
+    OVERDUE = "overdue"
+    STALE = "stale"
+    NO_DATA = "no_data"
+
+
+GAP_LABELS = {
+    Gap.LEAD_MISSING: "No lead",
+    Gap.OVERDUE: "Overdue",
+    Gap.STALE: "Stale",
+    Gap.NO_DATA: "Never reported",
+}
+# The gaps a row is highlighted for; "never reported" is a filter, not a highlight.
+HIGHLIGHTED_GAPS = (Gap.LEAD_MISSING, Gap.OVERDUE, Gap.STALE)
+
+
+# --- situations and pillars ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One status's part of a pillar's stacked bar, in percent of the bar."""
+
+    status: ItemStatus
+    count: int
+    start: float
+    width: float
+
+
+@dataclass(frozen=True)
+class PillarView:
+    """A pillar's figures as the pages show them."""
+
+    figures: PillarFigures
+
+    @property
+    def code(self) -> str:
+        return self.figures.code.value
+
+    @property
+    def in_place(self) -> int:
+        return self.figures.by_status[ItemStatus.IN_PLACE]
+
+    @property
+    def applicable(self) -> int:
+        return self.figures.items_total - self.figures.by_status[ItemStatus.NOT_APPLICABLE]
+
+    @property
+    def segments(self) -> list[Segment]:
+        total = self.figures.items_total
+        segments, start = [], 0.0
+        for status in ItemStatus:
+            count = self.figures.by_status[status]
+            if count and total:
+                width = round(count * 100 / total, 3)
+                segments.append(Segment(status, count, round(start, 3), width))
+                start += width
+        return segments
+
+
+@dataclass(frozen=True)
+class SituationCard:
+    """A situation on the home page: what it is, one's role, and its pillars."""
+
+    situation: Situation
+    role: SituationRole | None
+    summary: SituationSummary
+
+    @property
+    def pillars(self) -> list[PillarView]:
+        return [PillarView(p) for p in self.summary.pillars]
+
+
+def situation_cards(
+    session: Session, user: User, registry: TemplateRegistry, *, now: datetime, cursor: str | None
+) -> tuple[list[SituationCard], str | None]:
+    """The situations ``user`` may see, by name, each with its summary per pillar."""
+    rows, next_cursor = paginate(
+        session,
+        situations.search(user, host_country=None, phase=None),
+        SITUATION_ORDER,
+        cursor=cursor,
+        limit=SITUATIONS_PER_PAGE,
+        scalars=False,
+        row_key=lambda row: (row[0].name, row[0].id),
+    )
+    cards = [
+        SituationCard(
+            situation, role, reporting.situation_summary(session, situation, registry, now=now)
+        )
+        for situation, role in rows
+    ]
+    return cards, next_cursor
+
+
+def summary(
+    session: Session, situation: Situation, registry: TemplateRegistry, now: datetime
+) -> SituationSummary:
+    """The situation's figures now, per pillar."""
+    return reporting.situation_summary(session, situation, registry, now=now)
+
+
+# --- the items table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    """The items table's filters, as the GET form sends them."""
+
+    pillar: PillarCode | None = None
+    status: ItemStatus | None = None
+    owner: uuid.UUID | None = None
+    gap: Gap | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.pillar, self.status, self.owner, self.gap))
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters (to carry them to the next page)."""
+        values = {
+            "pillar": self.pillar,
+            "status": self.status,
+            "owner": self.owner,
+            "gap": self.gap,
+        }
+        return {name: str(value) for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One row of the items table."""
+
+    item: ItemRead
+
+    @property
+    def gaps(self) -> list[str]:
+        flags = self.item.flags
+        return [GAP_LABELS[gap] for gap in HIGHLIGHTED_GAPS if getattr(flags, gap.value)]
+
+
+def item_rows(
+    session: Session,
+    access: SituationAccess,
+    registry: TemplateRegistry,
+    filters: ItemFilters,
+    *,
+    now: datetime,
+    cursor: str | None,
+) -> tuple[list[ItemRow], str | None]:
+    """The situation's items matching ``filters``, in Annex I order."""
+    wanted: dict[str, Any] = {filters.gap.value: True} if filters.gap else {}
+    stmt = checklist.items_query(
+        access.situation,
+        now=now,
+        pillar=filters.pillar,
+        statuses=[filters.status] if filters.status else None,
+        owner=filters.owner,
+        **wanted,
+    )
+    rows, next_cursor = paginate(session, stmt, ITEM_ORDER, cursor=cursor, limit=ITEMS_PER_PAGE)
+    return [
+        ItemRow(checklist.item_read(item, access.situation, registry, now)) for item in rows
+    ], next_cursor
+
+
+def owning_organisations(
+    session: Session, access: SituationAccess, *, now: datetime
+) -> list[OrganisationRef]:
+    """The organisations that own any item of the situation, by name (the owner filter)."""
+    stmt = checklist.items_query(access.situation, now=now)
+    rows, _ = paginate(session, stmt, ITEM_ORDER, cursor=None, limit=10_000)
+    found = {
+        owner.organisation_id: OrganisationRef.model_validate(owner.organisation)
+        for item in rows
+        for owner in item.owners
+    }
+    return sorted(found.values(), key=lambda org: (org.name.casefold(), str(org.id)))
+
+
+# --- one item and its history ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A field an event set: from what (``None`` when it had no earlier value) to what."""
+
+    field: str
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """An event, told for people."""
+
+    event: EventRead
+    title: str
+    changes: list[Change]
+
+    @property
+    def actor(self) -> str:
+        actor = self.event.actor
+        if actor.user_name is None and actor.organisation_name is None:
+            return "System" if actor.user_id is None else "A former user"
+        if actor.organisation_name is None:
+            return actor.user_name or ""
+        return f"{actor.user_name or 'A former user'} ({actor.organisation_name})"
+
+
+ACTION_TITLES = {
+    "item.created": "Item created",
+    "item.updated": "Item changed",
+    "item.owners_set": "Owners changed",
+    "update.submitted": "Update submitted",
+    "update.accepted": "Update accepted",
+    "update.returned": "Update returned",
+}
+FIELD_LABELS = {
+    "status": "Status",
+    "status_note": "Status note",
+    "target_date": "Target date",
+    "owners": "Owners",
+    "proposed_status": "Proposed status",
+    "review_comment": "Review comment",
+}
+
+
+def _value(value: Any, names: dict[str, str]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(_value(v, names) for v in value)
+    if isinstance(value, dict) and {"organisation_id", "role"} <= value.keys():
+        who = names.get(str(value["organisation_id"]), "another organisation")
+        return f"{str(value['role']).capitalize()}: {who}"
+    if isinstance(value, str) and value in ItemStatus._value2member_map_:
+        return value.replace("_", " ").capitalize()
+    return str(value)
+
+
+def describe(event: EventRead, names: dict[str, str]) -> HistoryEntry:
+    """Describe an event: a title, and each field it changed from what to what."""
+    before, after = event.before or {}, event.after or {}
+    changes = [
+        Change(
+            label,
+            _value(before[key], names) if key in before else None,
+            _value(after.get(key), names),
+        )
+        for key, label in FIELD_LABELS.items()
+        if (key in before or key in after) and before.get(key) != after.get(key)
+    ]
+    title = ACTION_TITLES.get(event.action, event.action.replace(".", " ").capitalize())
+    return HistoryEntry(event, title, changes)
+
+
+def item_with_history(
+    session: Session,
+    access: SituationAccess,
+    registry: TemplateRegistry,
+    code: str,
+    *,
+    now: datetime,
+    cursor: str | None,
+) -> tuple[ItemRead, list[HistoryEntry], str | None]:
+    """One item (404 when absent) with its Annex I text, owners, flags, and history newest first.
+
+    The history holds the events the caller may see: submitted and returned updates stay
+    between the coordinators and the reporting organisation.
+    """
+    loaded = checklist.get_item(session, access.situation.id, code)
+    item = checklist.item_read(loaded, access.situation, registry, now)
+    rows, next_cursor = paginate(
+        session,
+        checklist.history_query(loaded, access),
+        HISTORY_ORDER,
+        cursor=cursor,
+        limit=EVENTS_PER_PAGE,
+        descending=True,
+        scalars=False,
+        row_key=lambda row: (row[0].at, row[0].id),
+    )
+    names = {str(owner.organisation_id): owner.organisation.name for owner in item.owners}
+    entries = [describe(checklist.event_read(row, item.code), names) for row in rows]
+    return item, entries, next_cursor
