@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: setup run migrate test lint typecheck pytest test-pg bench clean
+.PHONY: setup run migrate test test-all lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -32,7 +32,12 @@ typecheck: setup
 pytest: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Daily work: lint, types and the fast suite. `make test-all` adds the heavy runs
+# (live servers, fuzzing, the API model, backups, outages): what .ci/run does.
 test: lint typecheck pytest
+
+test-all: lint typecheck
+	$(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
