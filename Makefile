@@ -39,5 +39,10 @@ test: lint typecheck pytest
 test-all: lint typecheck
 	$(BIN)/pytest
 
+# Benchmarks: the service beside a bare baseline, on SQLite and PostgreSQL (see README).
+BENCH_ARGS ?=
+bench: migrate
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
