@@ -37,6 +37,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     requests = itertools.cycle(spec["requests"])
     latencies: list[float] = []
     statuses: dict[str, int] = {}
+    sent = 0
     limits = httpx.Limits(
         max_connections=spec["clients"], max_keepalive_connections=spec["clients"]
     )
@@ -47,6 +48,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=spec["base"], limits=limits, timeout=60) as client:
 
         async def worker() -> None:
+            nonlocal sent
             while True:
                 intended = time.perf_counter()
                 if intended >= stop_at:
@@ -59,6 +61,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
                     json=request.get("json"),
                 )
                 done = time.perf_counter()
+                sent += 1
                 if intended >= record_from:
                     latencies.append(done - intended)
                     key = str(response.status_code)
@@ -69,6 +72,7 @@ async def load(spec: dict[str, Any]) -> dict[str, Any]:
     latencies.sort()
     return {
         "requests": len(latencies),
+        "sent": sent,
         "rps": len(latencies) / elapsed if elapsed > 0 else 0.0,
         "p50": _percentile(latencies, 0.50),
         "p99": _percentile(latencies, 0.99),
@@ -91,7 +95,7 @@ async def stream(spec: dict[str, Any]) -> dict[str, Any]:
                 size += len(chunk)
             status = r.status_code
         total = time.perf_counter() - started
-    return {"ttfb": first, "total": total, "bytes": size, "statuses": {str(status): 1}}
+    return {"ttfb": first, "total": total, "bytes": size, "statuses": {str(status): 1}, "sent": 1}
 
 
 def _percentile(values: list[float], q: float) -> float | None:

@@ -168,7 +168,7 @@ def measure(server: Server, spec: dict[str, Any]) -> dict[str, Any]:
     sampler.stopped.set()
     sampler.join()
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    count = result.get("requests") or 1
+    count = result.get("sent") or 1  # the server also served the warm-up
     result["cpu_ms_per_request"] = (_cpu_seconds(pids) - cpu_before) * 1000 / count
     result["peak_rss_mb"] = sampler.peak
     result["rss_growth_mb"] = sampler.peak - rss_before

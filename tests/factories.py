@@ -189,6 +189,6 @@ def submit_update(
     db: Session, situation: Situation, user: User, code: str, **fields: Any
 ) -> Update:
     """Submit an update as ``user`` (who must be allowed to)."""
-    item = checklist.get_item(db, situation.id, code)
+    item = checklist.item_ref(db, situation.id, code)
     data = UpdateIn.model_validate({"narrative": "Progress report", **fields})
     return updates_service.submit(db, access_for(db, situation, user), item, data)

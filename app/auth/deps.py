@@ -5,13 +5,13 @@ Every route depends on exactly one permission dependency (made by ``require`` or
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
@@ -37,29 +37,40 @@ bearer_scheme = HTTPBearer(
 )
 
 
+_INVALID = "The token is not valid: mistyped, revoked or expired."
+
+
+def _token_query(token: str) -> Select[ApiToken, User]:
+    if len(token) > 256:
+        raise Unauthorized("The token is not valid.")
+    return (
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == hash_token(token))
+    )
+
+
 def authenticate(request: Request, session: Session, token: str) -> User:
     """Resolve a token (from a bearer header or the dashboard's cookie) to an active user.
 
     Raises ``Unauthorized`` for a token that is too long, unknown, revoked or expired, or
     whose user is deactivated; records the user and token on the request for logging.
     """
-    if len(token) > 256:
-        raise Unauthorized("The token is not valid.")
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(token))
-    ).first()
+    row = session.execute(_token_query(token)).first()
     if row is None:
-        raise Unauthorized("The token is not valid: mistyped, revoked or expired.")
+        raise Unauthorized(_INVALID)
     api_token, user = row
+    return _valid_user(request, api_token, user)
+
+
+def _valid_user(request: Request, api_token: ApiToken, user: User) -> User:
     now = utcnow()
     if (
         api_token.revoked_at is not None
         or (api_token.expires_at is not None and api_token.expires_at <= now)
         or not user.is_active
     ):
-        raise Unauthorized("The token is not valid: mistyped, revoked or expired.")
+        raise Unauthorized(_INVALID)
     request.state.user_id = user.id
     request.state.token_id = api_token.id
     return user
@@ -85,10 +96,10 @@ def mark_permission(dependency: Callable[..., Any], permission: str) -> None:
 
 
 @cache
-def require(permission: Permission) -> Callable[..., User]:
+def require(permission: Permission) -> Callable[..., Awaitable[User]]:
     """A dependency that lets through users who hold a global ``permission``."""
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:
         if permission not in global_permissions(user):
             raise Forbidden()
         return user
@@ -98,7 +109,7 @@ def require(permission: Permission) -> Callable[..., User]:
     return dependency
 
 
-def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
+async def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
     """Let admins act on any user, and users on themselves; others see nothing (404)."""
     if not can_see_user(user, user_id):
         raise NotFound()
@@ -108,7 +119,7 @@ def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> U
 mark_permission(self_or_admin, "users:self_or_admin")
 
 
-def admin_on_visible_user(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
+async def admin_on_visible_user(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
     """Change a user: others are invisible (404), oneself is visible but not changeable (403)."""
     if not can_see_user(user, user_id):
         raise NotFound()
@@ -122,10 +133,36 @@ mark_permission(admin_on_visible_user, Permission.USERS_WRITE.value)
 
 def get_situation_access(
     sid: Annotated[uuid.UUID, Path(description="Situation id")],
-    user: CurrentUser,
+    request: Request,
     session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> SituationAccess:
-    """Load a situation the caller may see, with their role; 404 otherwise."""
+    """Authenticate and load a situation the caller may see, with their role, in one query.
+
+    401 for a missing or invalid token; 404 for a situation the caller may not see.
+    """
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized()
+    row = session.execute(
+        _token_query(credentials.credentials)
+        .add_columns(Situation, Membership.role)
+        .outerjoin(Situation, Situation.id == sid)
+        .outerjoin(
+            Membership,
+            and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
+        )
+    ).first()
+    if row is None:
+        raise Unauthorized(_INVALID)
+    api_token, user, situation, role = row
+    user = _valid_user(request, api_token, user)
+    if situation is None or not can_see_situation(user, role):
+        raise NotFound()
+    return SituationAccess(situation, user, role, situation_permissions(user, role))
+
+
+def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> SituationAccess:
+    """Load a situation the signed-in ``user`` may see, with their role; 404 otherwise."""
     row = session.execute(
         select(Situation, Membership.role)
         .outerjoin(
@@ -143,10 +180,10 @@ def get_situation_access(
 
 
 @cache
-def situation_permission(permission: Permission) -> Callable[..., SituationAccess]:
+def situation_permission(permission: Permission) -> Callable[..., Awaitable[SituationAccess]]:
     """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
 
-    def dependency(
+    async def dependency(
         access: Annotated[SituationAccess, Depends(get_situation_access)],
     ) -> SituationAccess:
         if not access.can(permission):

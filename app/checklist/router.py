@@ -71,9 +71,9 @@ def list_items(
         no_data=no_data,
         lead_missing=lead_missing,
     )
-    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit)
+    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, scalars=False)
     return Page(
-        items=[service.item_read(i, access.situation, registry, now) for i in rows],
+        items=service.item_reads(session, rows, access.situation, registry, now),
         next_cursor=next_cursor,
     )
 

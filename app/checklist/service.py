@@ -1,22 +1,22 @@
 """Read and change checklist items, their owners, and their history."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, not_, select
+from sqlalchemy import ColumnElement, Select, Uuid, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.access import SituationAccess
+from app.auth.permissions import Permission
 from app.checklist import flags
 from app.checklist.schemas import (
     EventActor,
     EventRead,
     ItemCreate,
-    ItemFlags,
     ItemPatch,
     ItemRead,
-    OwnerRead,
     OwnersIn,
 )
 from app.core.base import utcnow
@@ -25,9 +25,7 @@ from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, OwnerRole, PillarCode
 from app.events.service import Actor, record_item_change
 from app.models import ChecklistItem, Event, ItemOwner, Organisation, Situation, Update, User
-from app.organisations.schemas import OrganisationRef
 from app.templates.registry import TemplateRegistry
-from app.updates import service as updates
 
 # --- flags over the item table -----------------------------------------------------------
 
@@ -40,21 +38,6 @@ def has_lead_clause() -> ColumnElement[bool]:
 def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
     """The moment before which an item's last accepted update makes it stale."""
     return now - timedelta(days=stale_after_days)
-
-
-def item_flags(item: ChecklistItem, situation: Situation, now: datetime) -> ItemFlags:
-    """The derived flags of one item whose owners are loaded."""
-    return ItemFlags(
-        **flags.python_flags(
-            status=item.status,
-            target_date=item.target_date,
-            has_lead=any(o.role is OwnerRole.LEAD for o in item.owners),
-            last_accepted_at=item.last_accepted_update_at,
-            created_at=item.created_at,
-            today=now.date(),
-            stale_threshold=stale_threshold(now, situation.stale_after_days),
-        )
-    )
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -75,13 +58,9 @@ def items_query(
     stale: bool | None = None,
     no_data: bool | None = None,
     lead_missing: bool | None = None,
-) -> Select[ChecklistItem]:
-    """Build the query of a situation's items matching the filters."""
-    stmt = (
-        select(ChecklistItem)
-        .options(_with_owners())
-        .where(ChecklistItem.situation_id == situation.id)
-    )
+) -> Select[Any]:
+    """Build the query of a situation's items (plain rows) matching the filters."""
+    stmt = select(*ChecklistItem.__table__.c).where(ChecklistItem.situation_id == situation.id)
     if pillar is not None:
         stmt = stmt.where(ChecklistItem.pillar == pillar)
     if statuses:
@@ -114,6 +93,30 @@ def items_query(
     return stmt
 
 
+@dataclass(frozen=True)
+class ItemRef:
+    """What reporting on an item needs to know of it."""
+
+    id: uuid.UUID
+    situation_id: uuid.UUID
+    code: str
+    version: int
+    owner_organisation_ids: frozenset[uuid.UUID]
+
+
+def item_ref(session: Session, situation_id: uuid.UUID, code: str) -> ItemRef:
+    """Read an item's id, version and owning organisations in one query, or raise NotFound."""
+    rows = session.execute(
+        select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id)
+        .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
+        .where(ChecklistItem.situation_id == situation_id, ChecklistItem.code == code)
+    ).all()
+    if not rows:
+        raise NotFound("No such item in this situation.")
+    owners = frozenset(org for _, _, org in rows if org is not None)
+    return ItemRef(rows[0][0], situation_id, code, rows[0][1], owners)
+
+
 def get_item(
     session: Session, situation_id: uuid.UUID, code: str, *, for_update: bool = False
 ) -> ChecklistItem:
@@ -132,38 +135,150 @@ def get_item(
     return item
 
 
+_OWNERS_IN_SITUATION = (
+    select(
+        ItemOwner.item_id,
+        ItemOwner.role,
+        Organisation.id,
+        Organisation.name,
+        Organisation.acronym,
+        Organisation.type,
+    )
+    .join(Organisation, Organisation.id == ItemOwner.organisation_id)
+    .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+    .where(ChecklistItem.situation_id == bindparam("sid", type_=Uuid()))
+    .order_by(ItemOwner.item_id, ItemOwner.role, ItemOwner.organisation_id)
+)
+
+
+def owners_of(
+    session: Session, situation_id: uuid.UUID, item_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The owners of some items of one situation, with their organisations, in one query.
+
+    The query reads the situation's owners whole (an item list is at most a few pages of
+    one situation): cheaper than binding every item id.
+    """
+    owners: dict[uuid.UUID, list[dict[str, Any]]] = {item_id: [] for item_id in item_ids}
+    if not item_ids:
+        return owners
+    for item_id, role, org_id, name, acronym, type_ in session.execute(
+        _OWNERS_IN_SITUATION, {"sid": situation_id}
+    ):
+        if item_id in owners:
+            organisation = {"id": org_id, "name": name, "acronym": acronym, "type": type_}
+            owners[item_id].append(
+                {"organisation_id": org_id, "role": role, "organisation": organisation}
+            )
+    return owners
+
+
+def item_payload(
+    item: Any,
+    owners: list[dict[str, Any]],
+    situation: Situation,
+    registry: TemplateRegistry,
+    now: datetime,
+) -> dict[str, Any]:
+    """An item (an ORM object or a row) as the fields of ``ItemRead``."""
+    entry = registry.element(situation.template_id, situation.template_version, item.element_code)
+    lead = next((o["organisation"] for o in owners if o["role"] is OwnerRole.LEAD), None)
+    return {
+        "id": item.id,
+        "situation_id": item.situation_id,
+        "code": item.code,
+        "element_code": item.element_code,
+        "is_custom": item.is_custom,
+        "pillar": item.pillar,
+        "paragraph": item.paragraph,
+        "solution": item.solution,
+        "title": item.title,
+        "text": item.text,
+        "lead_in": entry.paragraph.lead_in if entry else None,
+        "state_role": entry.paragraph.state_role if entry else None,
+        "actor_types": entry.paragraph.actor_types if entry else [],
+        "tags": entry.element.tags if entry else [],
+        "status": item.status,
+        "status_note": item.status_note,
+        "target_date": item.target_date,
+        "version": item.version,
+        "owners": owners,
+        "lead": lead,
+        "flags": flags.python_flags(
+            status=item.status,
+            target_date=item.target_date,
+            has_lead=lead is not None,
+            last_accepted_at=item.last_accepted_update_at,
+            created_at=item.created_at,
+            today=now.date(),
+            stale_threshold=stale_threshold(now, situation.stale_after_days),
+        ),
+        "last_accepted_update_at": item.last_accepted_update_at,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+    }
+
+
+def item_payloads(
+    session: Session,
+    rows: list[Any],
+    situation: Situation,
+    registry: TemplateRegistry,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Many item rows as ``ItemRead`` fields, with their owners read in one query."""
+    owners = owners_of(session, situation.id, [row.id for row in rows])
+    return [item_payload(row, owners[row.id], situation, registry, now) for row in rows]
+
+
+def item_reads(
+    session: Session,
+    rows: list[Any],
+    situation: Situation,
+    registry: TemplateRegistry,
+    now: datetime,
+) -> list[ItemRead]:
+    """Describe many item rows, their owners read in one query."""
+    return [
+        ItemRead.model_validate(p) for p in item_payloads(session, rows, situation, registry, now)
+    ]
+
+
+def owning_organisations(session: Session, situation_id: uuid.UUID) -> list[Organisation]:
+    """The organisations that own any item of the situation, by name."""
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.id.in_(
+                    select(ItemOwner.organisation_id)
+                    .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+                    .where(ChecklistItem.situation_id == situation_id)
+                )
+            )
+            .order_by(Organisation.name_key, Organisation.id)
+        )
+    )
+
+
 def item_read(
     item: ChecklistItem, situation: Situation, registry: TemplateRegistry, now: datetime
 ) -> ItemRead:
-    """Describe an item with what it inherits from its template."""
-    entry = registry.element(situation.template_id, situation.template_version, item.element_code)
-    lead = next((o.organisation for o in item.owners if o.role is OwnerRole.LEAD), None)
-    return ItemRead(
-        id=item.id,
-        situation_id=item.situation_id,
-        code=item.code,
-        element_code=item.element_code,
-        is_custom=item.is_custom,
-        pillar=item.pillar,
-        paragraph=item.paragraph,
-        solution=item.solution,
-        title=item.title,
-        text=item.text,
-        lead_in=entry.paragraph.lead_in if entry else None,
-        state_role=entry.paragraph.state_role if entry else None,
-        actor_types=list(entry.paragraph.actor_types) if entry else [],
-        tags=list(entry.element.tags) if entry else [],
-        status=item.status,
-        status_note=item.status_note,
-        target_date=item.target_date,
-        version=item.version,
-        owners=[OwnerRead.model_validate(o) for o in item.owners],
-        lead=OrganisationRef.model_validate(lead) if lead else None,
-        flags=item_flags(item, situation, now),
-        last_accepted_update_at=item.last_accepted_update_at,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
+    """Describe an item (owners loaded) with what it inherits from its template."""
+    owners = [
+        {
+            "organisation_id": o.organisation_id,
+            "role": o.role,
+            "organisation": {
+                "id": o.organisation.id,
+                "name": o.organisation.name,
+                "acronym": o.organisation.acronym,
+                "type": o.organisation.type,
+            },
+        }
+        for o in item.owners
+    ]
+    return ItemRead.model_validate(item_payload(item, owners, situation, registry, now))
 
 
 # --- changing -----------------------------------------------------------------------------
@@ -341,7 +456,7 @@ def history_query(item: ChecklistItem, access: SituationAccess) -> Select[Event,
         .outerjoin(Organisation, Organisation.id == Event.actor_organisation_id)
         .where(Event.item_id == item.id)
     )
-    hidden_updates = updates.history_visibility(access)
+    hidden_updates = history_visibility(access)
     if hidden_updates is not None:
         stmt = stmt.outerjoin(Update, Update.id == Event.update_id).where(hidden_updates)
     return stmt
@@ -365,3 +480,13 @@ def event_read(row: Any, item_code: str | None) -> EventRead:
         before=event.before,
         after=event.after,
     )
+
+
+def history_visibility(access: SituationAccess) -> ColumnElement[bool] | None:
+    """SQL on events joined to their update: hide the update events the caller may not see."""
+    if access.can(Permission.UPDATES_READ_ALL):
+        return None
+    visible = or_(Event.update_id.is_(None), Event.action == "update.accepted")
+    if access.can(Permission.UPDATES_READ_OWN) and access.user.organisation_id is not None:
+        visible = or_(visible, Update.organisation_id == access.user.organisation_id)
+    return visible

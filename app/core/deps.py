@@ -27,13 +27,13 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the application was created with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_registry(request: Request) -> TemplateRegistry:
+async def get_registry(request: Request) -> TemplateRegistry:
     """The templates loaded at start-up."""
     registry: TemplateRegistry = request.app.state.templates
     return registry

@@ -7,7 +7,7 @@ situation one may not see, 403 for what one's role does not allow).
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import Cookie, Depends, Path, Request
 
 from app.auth.access import SituationAccess
-from app.auth.deps import authenticate, get_situation_access, mark_permission
+from app.auth.deps import authenticate, load_situation_access, mark_permission
 from app.auth.permissions import Permission
 from app.auth.policies import global_permissions
 from app.core.deps import SessionDep
@@ -30,7 +30,7 @@ class CrossSiteRequest(Forbidden):
     default_detail = "This form was sent from another site; it was refused and nothing changed."
 
 
-def same_origin(request: Request) -> None:
+async def same_origin(request: Request) -> None:
     """Refuse a state-changing request whose Origin (or, without one, Referer) is another host.
 
     The SameSite=Strict cookie already keeps other sites' forms from being signed in;
@@ -65,10 +65,10 @@ SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
 @cache
-def page_permission(permission: Permission) -> Callable[..., User]:
+def page_permission(permission: Permission) -> Callable[..., Awaitable[User]]:
     """A dependency: a signed-in user who holds a global ``permission`` (else 403)."""
 
-    def dependency(user: SignedInUser) -> User:
+    async def dependency(user: SignedInUser) -> User:
         if permission not in global_permissions(user):
             raise Forbidden()
         return user
@@ -85,7 +85,7 @@ def situation_page_permission(permission: Permission) -> Callable[..., Situation
     def dependency(
         sid: Annotated[uuid.UUID, Path()], user: SignedInUser, session: SessionDep
     ) -> SituationAccess:
-        access = get_situation_access(sid, user, session)
+        access = load_situation_access(session, sid, user)
         if not access.can(permission):
             raise Forbidden()
         return access

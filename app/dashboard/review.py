@@ -70,11 +70,12 @@ def _items_by_code(
         ITEM_ORDER,
         cursor=None,
         limit=10_000,
+        scalars=False,
     )
+    wanted = [row for row in rows if row.code in codes]
     return {
-        item.code: checklist.item_read(item, access.situation, registry, now)
-        for item in rows
-        if item.code in codes
+        item.code: item
+        for item in checklist.item_reads(session, wanted, access.situation, registry, now)
     }
 
 

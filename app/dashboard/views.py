@@ -209,24 +209,21 @@ def item_rows(
         owner=filters.owner,
         **wanted,
     )
-    rows, next_cursor = paginate(session, stmt, ITEM_ORDER, cursor=cursor, limit=ITEMS_PER_PAGE)
-    return [
-        ItemRow(checklist.item_read(item, access.situation, registry, now)) for item in rows
-    ], next_cursor
+    rows, next_cursor = paginate(
+        session, stmt, ITEM_ORDER, cursor=cursor, limit=ITEMS_PER_PAGE, scalars=False
+    )
+    reads = checklist.item_reads(session, rows, access.situation, registry, now)
+    return [ItemRow(read) for read in reads], next_cursor
 
 
 def owning_organisations(
     session: Session, access: SituationAccess, *, now: datetime
 ) -> list[OrganisationRef]:
     """The organisations that own any item of the situation, by name (the owner filter)."""
-    stmt = checklist.items_query(access.situation, now=now)
-    rows, _ = paginate(session, stmt, ITEM_ORDER, cursor=None, limit=10_000)
-    found = {
-        owner.organisation_id: OrganisationRef.model_validate(owner.organisation)
-        for item in rows
-        for owner in item.owners
-    }
-    return sorted(found.values(), key=lambda org: (org.name.casefold(), str(org.id)))
+    return [
+        OrganisationRef.model_validate(org)
+        for org in checklist.owning_organisations(session, access.situation.id)
+    ]
 
 
 # --- one item and its history ----------------------------------------------------------

@@ -297,8 +297,9 @@ class SituationStory:
                 "period_end": period[1],
             }
         )
+        ref = checklist.item_ref(self.session, self.situation.id, code)
         with frozen_now(moment):
-            return updates.submit(self.session, self._access(reporter), item, data)
+            return updates.submit(self.session, self._access(reporter), ref, data)
 
     # --- helpers ----------------------------------------------------------------------------
 

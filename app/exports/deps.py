@@ -20,7 +20,7 @@ def snapshot_session(reader: sessionmaker[Session]) -> Session:
     return session
 
 
-def get_export_sessions(request: Request) -> Callable[[], Session]:
+async def get_export_sessions(request: Request) -> Callable[[], Session]:
     """Open sessions on the reader: the request's session is closed before the file streams."""
     return partial(snapshot_session, request.app.state.sessionmakers[0])
 

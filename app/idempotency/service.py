@@ -1,13 +1,16 @@
-"""Reserve a key in the request's transaction, store the response, replay it on retry.
+"""Look a key up when the request arrives, store the response in the same transaction.
 
-The key row is written in the same transaction as the work it guards, so a key is either
-stored with its response or not at all. On PostgreSQL a concurrent duplicate waits on the
-unique key until the first commits, then fails and gets 409; on SQLite writers queue, so
-the duplicate finds the stored response and replays it. Either way, one update.
+The key row is written with the response, in the transaction that does the work, so a key
+is either stored with its response or not at all. A retry finds it and gets the response
+again. Two requests racing with the same key both do the work, but only one can write the
+key: on PostgreSQL the second waits on the unique key until the first commits, then fails,
+and its whole transaction (its update too) is rolled back and answered 409; on SQLite
+writers queue, so the second finds the first's key and replays it. Either way, one update.
 """
 
 import hashlib
 import json
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +25,8 @@ from app.models import IdempotencyKey
 
 KEY_TTL = timedelta(hours=72)
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"
+# Expired keys are swept now and then, not on every request.
+SWEEP_CHANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -33,13 +38,24 @@ class StoredResponse:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A key seen for the first time, to be stored with the response."""
+
+    user_id: uuid.UUID
+    scope: str
+    key: str
+    fingerprint: str
+    now: datetime
+
+
 def request_hash(payload: Any) -> str:
     """Fingerprint a parsed request body (key order and spacing do not matter)."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def reserve(
+def look_up(
     session: Session,
     *,
     user_id: uuid.UUID,
@@ -47,60 +63,58 @@ def reserve(
     key: str,
     fingerprint: str,
     now: datetime,
-) -> StoredResponse | IdempotencyKey:
-    """Return the stored response for a retry, or reserve the key for this request."""
+) -> StoredResponse | Reservation:
+    """Return the stored response for a retry, or a reservation for a new request."""
     row = session.scalar(
         select(IdempotencyKey).where(
             IdempotencyKey.user_id == user_id,
             IdempotencyKey.scope == scope,
             IdempotencyKey.key == key,
-            IdempotencyKey.expires_at > now,
         )
     )
-    if row is not None:
+    if row is not None and row.expires_at > now:
         if row.request_hash != fingerprint:
             raise Unprocessable(
                 "This Idempotency-Key was already used with a different request body: "
                 "use a new key for a new request.",
                 errors=[field_error(("header", "Idempotency-Key"), "reused with another body")],
             )
-        if row.status_code is None or row.response_body is None:
-            raise Conflict("A request with this Idempotency-Key is still being processed: retry.")
-        return StoredResponse(row.status_code, row.response_body, dict(row.response_headers or {}))
-    session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id, IdempotencyKey.expires_at <= now
+        return StoredResponse(
+            row.status_code or 200, row.response_body or {}, dict(row.response_headers or {})
         )
-    )
-    row = IdempotencyKey(
-        user_id=user_id,
-        scope=scope,
-        key=key,
-        request_hash=fingerprint,
-        created_at=now,
-        expires_at=now + KEY_TTL,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise Conflict(
-            "A request with this Idempotency-Key is being processed at the same time: "
-            "retry to get its result."
-        ) from None
-    return row
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    elif random.random() < SWEEP_CHANCE:  # noqa: S311 - not a secret, a sampling rate
+        session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    return Reservation(user_id, scope, key, fingerprint, now)
 
 
 def store(
     session: Session,
-    row: IdempotencyKey,
+    reservation: Reservation,
     status_code: int,
     body: dict[str, Any],
     headers: dict[str, str],
 ) -> None:
-    """Keep the response of the request that reserved ``row``."""
-    row.status_code = status_code
-    row.response_body = body
-    row.response_headers = headers
-    session.flush()
+    """Keep the response with its key; a racing request with the same key loses (409)."""
+    session.add(
+        IdempotencyKey(
+            user_id=reservation.user_id,
+            scope=reservation.scope,
+            key=reservation.key,
+            request_hash=reservation.fingerprint,
+            status_code=status_code,
+            response_body=body,
+            response_headers=headers,
+            created_at=reservation.now,
+            expires_at=reservation.now + KEY_TTL,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "A request with this Idempotency-Key was processed at the same time: "
+            "retry to get its result."
+        ) from None

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Date, Select, Uuid, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.checklist import flags
 from app.checklist.service import has_lead_clause
+from app.core.base import UTCDateTime
 from app.core.sqltime import days_before
 from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
@@ -57,7 +58,7 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def figure_columns(s: StateColumns, today: date, stale_threshold: Any) -> list[ColumnElement[Any]]:
+def figure_columns(s: StateColumns, today: Any, stale_threshold: Any) -> list[ColumnElement[Any]]:
     """Aggregate columns: item count, count by status, and the four flags."""
 
     def count_if(condition: ColumnElement[bool], label: str) -> ColumnElement[Any]:
@@ -103,7 +104,15 @@ NOW_STATE = StateColumns(
 )
 
 
-def _state_as_of(situation_id: uuid.UUID, moment: datetime) -> Any:
+# Statements are built once with parameters: building SQL expressions costs more than
+# running these queries.
+_SID = bindparam("sid", type_=Uuid())
+_MOMENT = bindparam("moment", type_=UTCDateTime())
+_TODAY = bindparam("today", type_=Date())
+_THRESHOLD = bindparam("threshold", type_=UTCDateTime())
+
+
+def _state_as_of(situation_id: Any, moment: Any) -> Any:
     """Each item's state at ``moment``, from the last version event before it."""
     last_version = (
         select(Event.item_id, func.max(Event.item_version).label("version"))
@@ -141,20 +150,36 @@ def _state_as_of(situation_id: uuid.UUID, moment: datetime) -> Any:
     )
 
 
-def _pending_by_pillar(
-    session: Session, situation_id: uuid.UUID, moment: datetime
-) -> dict[str, int]:
-    rows = session.execute(
-        select(ChecklistItem.pillar, func.count())
-        .join(Update, Update.item_id == ChecklistItem.id)
-        .where(
-            Update.situation_id == situation_id,
-            Update.submitted_at < moment,
-            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= moment),
-        )
-        .group_by(ChecklistItem.pillar)
-    ).all()
-    return {str(pillar): int(count) for pillar, count in rows}
+_PENDING_BY_PILLAR = (
+    select(ChecklistItem.pillar, func.count())
+    .join(Update, Update.item_id == ChecklistItem.id)
+    .where(
+        Update.situation_id == _SID,
+        Update.submitted_at < _MOMENT,
+        or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
+    )
+    .group_by(ChecklistItem.pillar)
+)
+_SUMMARY_NOW = (
+    select(ChecklistItem.pillar, *figure_columns(NOW_STATE, _TODAY, _THRESHOLD))
+    .where(ChecklistItem.situation_id == _SID)
+    .group_by(ChecklistItem.pillar)
+)
+_AS_OF_SOURCE = _state_as_of(_SID, _MOMENT)
+_SUMMARY_AS_OF = select(
+    _AS_OF_SOURCE.c.pillar,
+    *figure_columns(
+        StateColumns(
+            _AS_OF_SOURCE.c.status,
+            _AS_OF_SOURCE.c.target_date,
+            _AS_OF_SOURCE.c.has_lead,
+            _AS_OF_SOURCE.c.last_accepted_at,
+            _AS_OF_SOURCE.c.created_at,
+        ),
+        _TODAY,
+        _THRESHOLD,
+    ),
+).group_by(_AS_OF_SOURCE.c.pillar)
 
 
 def situation_summary(
@@ -169,27 +194,15 @@ def situation_summary(
     """Figures for the situation and each pillar, now or at the end of ``as_of``."""
     moment = end_of_day(as_of) if as_of else now
     today = as_of or now.date()
-    threshold = moment - timedelta(days=situation.stale_after_days)
-    if as_of is None:
-        stmt: Select[Any] = (
-            select(ChecklistItem.pillar, *figure_columns(NOW_STATE, today, threshold))
-            .where(ChecklistItem.situation_id == situation.id)
-            .group_by(ChecklistItem.pillar)
-        )
-    else:
-        source = _state_as_of(situation.id, moment)
-        columns = StateColumns(
-            source.c.status,
-            source.c.target_date,
-            source.c.has_lead,
-            source.c.last_accepted_at,
-            source.c.created_at,
-        )
-        stmt = select(source.c.pillar, *figure_columns(columns, today, threshold)).group_by(
-            source.c.pillar
-        )
-    by_pillar = {str(row.pillar): row for row in session.execute(stmt).all()}
-    pending = _pending_by_pillar(session, situation.id, moment)
+    params = {
+        "sid": situation.id,
+        "moment": moment,
+        "today": today,
+        "threshold": moment - timedelta(days=situation.stale_after_days),
+    }
+    stmt = _SUMMARY_NOW if as_of is None else _SUMMARY_AS_OF
+    by_pillar = {str(row.pillar): row for row in session.execute(stmt, params).all()}
+    pending = {str(p): int(n) for p, n in session.execute(_PENDING_BY_PILLAR, params).all()}
 
     template = registry.get(situation.template_id, situation.template_version)
     titles = (

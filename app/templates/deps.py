@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Query
 _TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 
-def get_language(
+async def get_language(
     lang: Annotated[
         str | None,
         Query(

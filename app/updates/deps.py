@@ -1,7 +1,7 @@
 """Load an update the caller may see (else 404), with what they may do in its situation."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
@@ -53,10 +53,10 @@ def get_update_access(
 
 
 @cache
-def update_permission(permission: Permission) -> Callable[..., UpdateAccess]:
+def update_permission(permission: Permission) -> Callable[..., Awaitable[UpdateAccess]]:
     """A dependency: see the update (else 404) and hold ``permission`` there (else 403)."""
 
-    def dependency(
+    async def dependency(
         found: Annotated[UpdateAccess, Depends(get_update_access)],
     ) -> UpdateAccess:
         if not found.access.can(permission):

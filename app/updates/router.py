@@ -67,7 +67,7 @@ def _idempotent(
     """Run ``work`` (returning status, body, headers) once per key; replay it on retries."""
     reservation = None
     if key is not None:
-        found = idempotency.reserve(
+        found = idempotency.look_up(
             session,
             user_id=user.id,
             scope=f"{request.method} {request.url.path}",
@@ -103,7 +103,7 @@ def submit_update(
     """Report on an item (owning partners, coordinators); `Idempotency-Key` makes retries safe."""
 
     def work() -> tuple[int, dict[str, Any], dict[str, str]]:
-        item = checklist.get_item(session, access.situation.id, code)
+        item = checklist.item_ref(session, access.situation.id, code)
         update = service.submit(session, access, item, data)
         UPDATE_SUBMISSIONS.labels("single").inc()
         body = UpdateRead.model_validate(update).model_dump(mode="json")
@@ -154,7 +154,7 @@ def _submit_one(
     seen.add(entry.client_ref)
     try:
         with session.begin_nested():
-            item = checklist.get_item(session, access.situation.id, entry.code)
+            item = checklist.item_ref(session, access.situation.id, entry.code)
             fields = entry.model_dump(exclude={"code", "client_ref"})
             update = service.submit(session, access, item, UpdateIn.model_validate(fields))
     except AppError as exc:

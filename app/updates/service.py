@@ -4,18 +4,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.access import SituationAccess
-from app.auth.permissions import Permission
 from app.auth.policies import may_submit_update, update_scope
+from app.checklist.service import ItemRef
 from app.core.base import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.schemas import jsonable
 from app.core.vocab import OwnerRole, ReviewPolicy, UpdateState
 from app.events.service import Actor, record, record_item_change
-from app.models import ChecklistItem, Event, Update
+from app.models import ChecklistItem, Organisation, Update
 from app.updates.schemas import UpdateIn
 
 
@@ -91,12 +91,9 @@ def get(session: Session, update_id: uuid.UUID, *, for_update: bool = False) -> 
     return update
 
 
-def submit(
-    session: Session, access: SituationAccess, item: ChecklistItem, data: UpdateIn
-) -> Update:
+def submit(session: Session, access: SituationAccess, item: ItemRef, data: UpdateIn) -> Update:
     """Record a partner's update on an item; accept it at once where review is off."""
-    owners = {o.organisation_id for o in item.owners}
-    if not may_submit_update(access.user, access.permissions, owners):
+    if not may_submit_update(access.user, access.permissions, set(item.owner_organisation_ids)):
         raise Forbidden(
             "Only coordinators and partners whose organisation owns this item report on it."
         )
@@ -119,8 +116,10 @@ def submit(
         base_version=item.version,
         submitted_at=now,
     )
+    organisation_id = access.user.organisation_id
+    update.organisation = session.get(Organisation, organisation_id) if organisation_id else None
     session.add(update)
-    session.flush()
+    session.flush()  # the event names the update: its row goes first
     record(
         session,
         actor,
@@ -133,7 +132,7 @@ def submit(
     if access.situation.review_policy is ReviewPolicy.AUTO_ACCEPT:
         _accept(session, update, actor, comment=None, now=now)
     session.flush()
-    return get(session, update.id)
+    return update
 
 
 def review(
@@ -208,13 +207,3 @@ def _summary(update: Update) -> dict[str, Any]:
         "state": update.state.value,
         "proposed_status": update.proposed_status.value if update.proposed_status else None,
     }
-
-
-def history_visibility(access: SituationAccess) -> ColumnElement[bool] | None:
-    """SQL on events joined to their update: hide the update events the caller may not see."""
-    if access.can(Permission.UPDATES_READ_ALL):
-        return None
-    visible = or_(Event.update_id.is_(None), Event.action == "update.accepted")
-    if access.can(Permission.UPDATES_READ_OWN) and access.user.organisation_id is not None:
-        visible = or_(visible, Update.organisation_id == access.user.organisation_id)
-    return visible
