@@ -1,7 +1,6 @@
 """The checklist of a situation: items, owners, history."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -13,7 +12,7 @@ from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, Ow
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep, SettingsDep
 from app.core.etag import check_if_match, etag
-from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
+from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
 from app.models import ChecklistItem, Event
@@ -23,15 +22,8 @@ router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
 _ORDER = [SortKey(ChecklistItem.sort_order, int, int), SortKey(ChecklistItem.id, uuid.UUID)]
 
 
-def _aware(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive timestamp in cursor")
-    return parsed
-
-
 _HISTORY_ORDER = [
-    SortKey(Event.at, _aware, lambda v: v.isoformat()),
+    timestamp_key(Event.at),
     SortKey(Event.id, uuid.UUID),
 ]
 IfMatch = Annotated[

@@ -23,7 +23,7 @@ from app.core.base import utcnow
 from app.core.errors import Conflict, NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, OwnerRole, PillarCode
-from app.events.service import Actor, record_item_change
+from app.events.service import Actor, apply_changes, record_item_change
 from app.models import ChecklistItem, Event, ItemOwner, Organisation, Situation, Update, User
 from app.templates.registry import TemplateRegistry
 
@@ -309,11 +309,7 @@ def patch_item(
         )
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for field, value in changes.items():
-        current = getattr(item, field)
-        if current != value:
-            before[field], after[field] = jsonable(current), jsonable(value)
-            setattr(item, field, value)
+    apply_changes(item, changes, before, after)
     if after:
         _bump(item)
         record_item_change(

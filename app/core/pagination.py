@@ -5,6 +5,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -48,6 +49,19 @@ class SortKey:
     column: ColumnElement[Any] | InstrumentedAttribute[Any]
     parse: Callable[[Any], Any]
     dump: Callable[[Any], Any] = str
+
+
+def parse_aware(value: str) -> datetime:
+    """Read a cursor's timestamp back; a naive one is refused (it could not be compared)."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("naive timestamp in cursor")
+    return parsed
+
+
+def timestamp_key(column: Any) -> "SortKey":
+    """A sort key on a timezone-aware timestamp column."""
+    return SortKey(column, parse_aware, datetime.isoformat)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

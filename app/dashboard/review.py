@@ -12,9 +12,9 @@ from app.auth.access import SituationAccess
 from app.checklist import service as checklist
 from app.checklist.schemas import ItemRead
 from app.core.errors import AppError, Conflict, NotFound
-from app.core.pagination import SortKey, paginate
+from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import UpdateState
-from app.dashboard.views import ITEM_ORDER, timestamp_key
+from app.dashboard.views import ITEM_ORDER
 from app.events.service import Actor
 from app.models import Update
 from app.templates.registry import TemplateRegistry

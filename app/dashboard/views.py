@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.auth.access import SituationAccess
 from app.checklist import service as checklist
 from app.checklist.schemas import EventRead, ItemRead
-from app.core.pagination import SortKey, paginate
+from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode, SituationRole
 from app.models import ChecklistItem, Event, Situation, User
 from app.organisations.schemas import OrganisationRef
@@ -23,22 +23,6 @@ from app.templates.registry import TemplateRegistry
 SITUATIONS_PER_PAGE = 25
 ITEMS_PER_PAGE = 200
 EVENTS_PER_PAGE = 50
-
-
-def _aware(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive timestamp in cursor")
-    return parsed
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-def timestamp_key(column: Any) -> SortKey:
-    """A sort key on a timezone-aware timestamp column."""
-    return SortKey(column, _aware, _iso)
 
 
 SITUATION_ORDER = [SortKey(Situation.name, str), SortKey(Situation.id, uuid.UUID)]

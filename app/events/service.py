@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.core.base import utcnow
+from app.core.schemas import jsonable
 from app.models import ChecklistItem, Event, User
 
 
@@ -83,3 +84,14 @@ def record_item_change(
     )
     session.add(event)
     return event
+
+
+def apply_changes(
+    target: Any, changes: dict[str, Any], before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    """Set the fields that really change on ``target``; note their old and new values."""
+    for field, value in changes.items():
+        current = getattr(target, field)
+        if current != value:
+            before[field], after[field] = jsonable(current), jsonable(value)
+            setattr(target, field, value)

@@ -10,7 +10,7 @@ from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, Phase, SituationRole
-from app.events.service import Actor, record, record_item_change
+from app.events.service import Actor, apply_changes, record, record_item_change
 from app.models import ChecklistItem, Membership, PopulationFigure, Situation, User
 from app.situations.schemas import (
     AgeBands,
@@ -169,11 +169,7 @@ def update(
             situation.population.clear()
             session.flush()
             situation.population.extend(rows)
-    for field, value in changes.items():
-        current = getattr(situation, field)
-        if current != value:
-            before[field], after[field] = jsonable(current), jsonable(value)
-            setattr(situation, field, value)
+    apply_changes(situation, changes, before, after)
     if after:
         situation.version += 1
         situation.updated_at = utcnow()

@@ -1,7 +1,7 @@
 """Partner updates: submit (one or a batch), list, read, review (one or many)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -17,7 +17,7 @@ from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import AppError, NotFound, Unprocessable
-from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
+from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.problems import problem_body, sanitize_validation_errors
 from app.core.vocab import UpdateState
 from app.events.service import Actor
@@ -42,15 +42,8 @@ from app.updates.schemas import (
 router = APIRouter(tags=["updates"])
 
 
-def _aware(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("naive timestamp in cursor")
-    return parsed
-
-
 _ORDER = [
-    SortKey(Update.submitted_at, _aware, lambda v: v.isoformat()),
+    timestamp_key(Update.submitted_at),
     SortKey(Update.id, uuid.UUID),
 ]
 _REPLAYED = {"Idempotent-Replayed": "true"}
