@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
-from app.api import api_router
+from app.api import include_api
 from app.config import Settings, get_settings
-from app.core.db import make_engine, make_sessionmakers
+from app.core.db import make_engine, make_sessionmakers, writer_queue
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import RateLimitMiddleware
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmakers = make_sessionmakers(engine)
+    app.state.writer_queue = writer_queue(engine, settings)
     app.state.templates = templates
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
-    app.include_router(api_router)
+    include_api(app)
     app.include_router(dashboard_router)
     app.mount("/static", static_files(), name="static")
     logging.getLogger("crrf").setLevel(settings.log_level.upper())

@@ -143,6 +143,8 @@ def serve(name: str, app: str, database_url: str, workers: int, health: str) -> 
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}")
         else:
             raise RuntimeError(f"{name} did not start")
         yield Server(name, url, process)
@@ -183,6 +185,8 @@ def database(kind: str, situations: int, updates: int, reseed: bool) -> tuple[st
     VAR.mkdir(parents=True, exist_ok=True)
     name = f"crrf_bench_{situations}_{updates}"
     info_file = VAR / f"{kind}-{name}.json"
+    # A database without the seed's record was left half-made: make it again.
+    reseed = reseed or not info_file.exists()
     if kind == "sqlite":
         path = VAR / f"{name}.sqlite3"
         url = f"sqlite:///{path}"

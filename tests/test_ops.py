@@ -80,3 +80,21 @@ class TestMetrics:
         response = client.get("/metrics")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_writers_wait_their_turn_then_get_503(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+    from app.ops import migrations
+
+    migrations.upgrade(url)
+    app = create_app(Settings(database_url=url, sqlite_busy_timeout_ms=50, retry_after_seconds=4))
+    with TestClient(app) as client:
+        queue = app.state.writer_queue
+        queue.enter()  # another request of this process is writing
+        try:
+            response = client.post("/api/v1/organisations", json={"name": "X", "type": "other"})
+        finally:
+            queue.leave()
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "4"
+        assert client.get("/healthz").status_code == 200

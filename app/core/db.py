@@ -6,11 +6,14 @@ SAVEPOINT and ROLLBACK mean what they say. Writes on SQLite begin ``IMMEDIATE``:
 writers then queue on the busy timeout instead of failing when one upgrades a read.
 """
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
@@ -76,3 +79,34 @@ def make_sessionmakers(engine: Engine) -> tuple[sessionmaker[Session], sessionma
         writer_bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
     writer = sessionmaker(bind=writer_bind, expire_on_commit=False, autoflush=True)
     return reader, writer
+
+
+class WriterQueue:
+    """Let a process's SQLite writers take turns, in order, instead of polling the lock.
+
+    SQLite allows one writer at a time; left to its busy timeout, waiting writers sleep and
+    retry, and under a burst the unlucky ones wait far longer than their turn. Queuing them
+    here first keeps the wait fair. Other processes still meet at SQLite's own lock.
+    """
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+
+    def enter(self) -> None:
+        """Wait for this process's turn to write, or fail like a locked database."""
+        if not self._lock.acquire(timeout=self._timeout):
+            raise OperationalError(
+                "waiting for a turn to write", None, sqlite3.OperationalError("database is locked")
+            )
+
+    def leave(self) -> None:
+        """Hand the turn on."""
+        self._lock.release()
+
+
+def writer_queue(engine: Engine, settings: Settings) -> WriterQueue | None:
+    """A writer queue for SQLite engines (PostgreSQL has row locks and needs none)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    return WriterQueue(settings.sqlite_busy_timeout_ms / 1000)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, Select, Uuid, and_, bindparam, case, func, or_, select
@@ -132,6 +133,7 @@ def _state_as_of(situation_id: Any, moment: Any) -> Any:
     )
     return (
         select(
+            ChecklistItem.id.label("item_id"),
             ChecklistItem.pillar,
             Event.item_status.label("status"),
             Event.item_target_date.label("target_date"),
@@ -150,18 +152,26 @@ def _state_as_of(situation_id: Any, moment: Any) -> Any:
     )
 
 
-_PENDING_BY_PILLAR = (
-    select(ChecklistItem.pillar, func.count())
-    .join(Update, Update.item_id == ChecklistItem.id)
-    .where(
-        Update.situation_id == _SID,
-        Update.submitted_at < _MOMENT,
-        or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
+def _pending_review(item_id: Any) -> ColumnElement[Any]:
+    """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then."""
+    waiting = (
+        select(func.count())
+        .where(
+            Update.item_id == item_id,
+            Update.submitted_at < _MOMENT,
+            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
+        )
+        .scalar_subquery()
     )
-    .group_by(ChecklistItem.pillar)
-)
+    return func.coalesce(func.sum(waiting), 0).label("pending_review")
+
+
 _SUMMARY_NOW = (
-    select(ChecklistItem.pillar, *figure_columns(NOW_STATE, _TODAY, _THRESHOLD))
+    select(
+        ChecklistItem.pillar,
+        *figure_columns(NOW_STATE, _TODAY, _THRESHOLD),
+        _pending_review(ChecklistItem.id),
+    )
     .where(ChecklistItem.situation_id == _SID)
     .group_by(ChecklistItem.pillar)
 )
@@ -179,6 +189,7 @@ _SUMMARY_AS_OF = select(
         _TODAY,
         _THRESHOLD,
     ),
+    _pending_review(_AS_OF_SOURCE.c.item_id),
 ).group_by(_AS_OF_SOURCE.c.pillar)
 
 
@@ -202,7 +213,7 @@ def situation_summary(
     }
     stmt = _SUMMARY_NOW if as_of is None else _SUMMARY_AS_OF
     by_pillar = {str(row.pillar): row for row in session.execute(stmt, params).all()}
-    pending = {str(p): int(n) for p, n in session.execute(_PENDING_BY_PILLAR, params).all()}
+    pending = {code: int(row.pending_review) for code, row in by_pillar.items()}
 
     template = registry.get(situation.template_id, situation.template_version)
     titles = (
@@ -279,12 +290,14 @@ def rollup(
         .group_by(Situation.id, Situation.name, Situation.host_country, Situation.phase)
         .order_by(Situation.name, Situation.id)
     ).all()
-    totals_row = session.execute(
-        select(*figures)
-        .select_from(ChecklistItem)
-        .join(Situation, Situation.id == ChecklistItem.situation_id)
-        .where(Situation.id.in_(visible))
-    ).one()
+    # The totals add up the per-situation aggregates (a few numbers per situation), which
+    # spares a second pass over every item.
+    totals_row = SimpleNamespace(
+        **{
+            label: sum(int(getattr(row, label) or 0) for row in per_situation)
+            for label in _FIGURE_LABELS
+        }
+    )
     pending = dict(
         session.execute(
             select(Update.situation_id, func.count())
