@@ -16,6 +16,7 @@ from app.core.problems import register_problem_handlers
 from app.core.ratelimit import RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
+from app.ops.docs import mount_docs
 from app.ops.metrics import MetricsMiddleware
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
     include_api(app)
+    if settings.docs_enabled:
+        mount_docs(app, app.title)
     app.include_router(dashboard_router)
     app.mount("/static", static_files(), name="static")
     logging.getLogger("crrf").setLevel(settings.log_level.upper())

@@ -108,3 +108,11 @@ class TestTokens:
             headers=world.headers("viewer"),
         )
         assert_problem(response, 404)
+
+
+def test_docs_need_no_network(client: TestClient) -> None:
+    page = client.get("/docs").text
+    assert "/docs/assets/swagger-ui-bundle.js" in page
+    assert "cdn." not in page
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200

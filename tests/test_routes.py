@@ -19,8 +19,8 @@ DASHBOARD = {
     "/situations/{sid}/review",
     "/situations/{sid}/review/{uid}",
 }
-# Mounted apps, public like any stylesheet: the dashboard's own CSS.
-PUBLIC_MOUNTS = {"/static"}
+# Mounted apps, public like any stylesheet: the dashboard's CSS, the vendored Swagger UI.
+PUBLIC_MOUNTS = {"/static", "/docs/assets"}
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, set[str], APIRoute]]:
