@@ -22,12 +22,18 @@ class Settings(BaseSettings):
     templates_dir: Path = PROJECT_ROOT / "crrf_templates"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     docs_enabled: bool = True
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)
+    item_cache_size: int = Field(
+        default=20_000,
+        ge=0,
+        le=10_000_000,
+        description="Rendered checklist items kept per process for item lists (0: none).",
+    )
     cors_origins: list[str] = Field(default_factory=list)
     require_if_match: bool = Field(
         default=True,

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app.api import include_api
+from app.checklist.listing import RenderCache
 from app.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmakers, writer_queue
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessionmakers = make_sessionmakers(engine)
     app.state.writer_queue = writer_queue(engine, settings)
     app.state.templates = templates
+    app.state.render_cache = RenderCache(settings.item_cache_size)
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Added innermost first: metrics see every answer, 429s and 413s carry the headers.

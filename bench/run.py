@@ -212,6 +212,14 @@ def database(kind: str, situations: int, updates: int, reseed: bool) -> tuple[st
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
     if exists and info_file.exists():
+        # A database seeded by an older version of the service: bring its schema up to date.
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "db", "upgrade"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "CRRF_DATABASE_URL": url},
+            check=True,
+            capture_output=True,
+        )
         return url, json.loads(info_file.read_text())
     print(
         f"  seeding {kind}: {situations} situations, {updates} updates ...",

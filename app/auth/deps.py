@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, and_, select
+from sqlalchemy import String, Uuid, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
@@ -40,14 +40,26 @@ bearer_scheme = HTTPBearer(
 _INVALID = "The token is not valid: mistyped, revoked or expired."
 
 
-def _token_query(token: str) -> Select[ApiToken, User]:
+# Built once: building a statement costs more than running it, on every request.
+_TOKEN_QUERY = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash", type_=String()))
+)
+_SITUATION_ACCESS_QUERY = (
+    _TOKEN_QUERY.add_columns(Situation, Membership.role)
+    .outerjoin(Situation, Situation.id == bindparam("sid", type_=Uuid()))
+    .outerjoin(
+        Membership,
+        and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
+    )
+)
+
+
+def _token_hash(token: str) -> str:
     if len(token) > 256:
         raise Unauthorized("The token is not valid.")
-    return (
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == hash_token(token))
-    )
+    return hash_token(token)
 
 
 def authenticate(request: Request, session: Session, token: str) -> User:
@@ -56,7 +68,7 @@ def authenticate(request: Request, session: Session, token: str) -> User:
     Raises ``Unauthorized`` for a token that is too long, unknown, revoked or expired, or
     whose user is deactivated; records the user and token on the request for logging.
     """
-    row = session.execute(_token_query(token)).first()
+    row = session.execute(_TOKEN_QUERY, {"token_hash": _token_hash(token)}).first()
     if row is None:
         raise Unauthorized(_INVALID)
     api_token, user = row
@@ -144,13 +156,8 @@ def get_situation_access(
     if credentials is None or not credentials.credentials:
         raise Unauthorized()
     row = session.execute(
-        _token_query(credentials.credentials)
-        .add_columns(Situation, Membership.role)
-        .outerjoin(Situation, Situation.id == sid)
-        .outerjoin(
-            Membership,
-            and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
-        )
+        _SITUATION_ACCESS_QUERY,
+        {"token_hash": _token_hash(credentials.credentials), "sid": sid},
     ).first()
     if row is None:
         raise Unauthorized(_INVALID)

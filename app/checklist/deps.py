@@ -1,8 +1,10 @@
-"""Load-or-404 for checklist items."""
+"""Path parameters and shared state of the checklist routes."""
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Depends, Path, Request
+
+from app.checklist.listing import RenderCache
 
 ItemCodePath = Annotated[
     str,
@@ -12,3 +14,12 @@ ItemCodePath = Annotated[
         description="Element code (`5a`, `15`) or context-specific code (`5d.biometrics`).",
     ),
 ]
+
+
+async def get_render_cache(request: Request) -> RenderCache:
+    """The process's cache of rendered items (see ``app.checklist.listing``)."""
+    cache: RenderCache = request.app.state.render_cache
+    return cache
+
+
+RenderCacheDep = Annotated[RenderCache, Depends(get_render_cache)]

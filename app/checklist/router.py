@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
-from app.checklist import service
-from app.checklist.deps import ItemCodePath
+from app.checklist import listing, service
+from app.checklist.deps import ItemCodePath, RenderCacheDep
 from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep, SettingsDep
@@ -31,11 +31,12 @@ IfMatch = Annotated[
 ]
 
 
-@router.get("")
+@router.get("", response_model=Page[ItemRead])
 def list_items(
     access: ItemsReader,
     session: SessionDep,
     registry: RegistryDep,
+    render_cache: RenderCacheDep,
     pillar: Annotated[PillarCode | None, Query()] = None,
     status_: Annotated[
         list[ItemStatus] | None, Query(alias="status", max_length=5, description="Repeatable.")
@@ -49,7 +50,7 @@ def list_items(
     lead_missing: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ItemRead]:
+) -> Response:
     """List the checklist in Annex I order, with filters."""
     now = utcnow()
     stmt = service.items_query(
@@ -62,12 +63,21 @@ def list_items(
         stale=stale,
         no_data=no_data,
         lead_missing=lead_missing,
+        columns=listing.KEY_COLUMNS,
     )
-    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, scalars=False)
-    return Page(
-        items=service.item_reads(session, rows, access.situation, registry, now),
-        next_cursor=next_cursor,
+    body = listing.item_page(
+        session,
+        stmt,
+        _ORDER,
+        situation=access.situation,
+        registry=registry,
+        cache=render_cache,
+        now=now,
+        stale_threshold=service.stale_threshold(now, access.situation.stale_after_days),
+        cursor=cursor,
+        limit=limit,
     )
+    return Response(body, media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 """Read and change checklist items, their owners, and their history."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,9 +59,15 @@ def items_query(
     stale: bool | None = None,
     no_data: bool | None = None,
     lead_missing: bool | None = None,
+    columns: list[Any] | None = None,
 ) -> Select[Any]:
-    """Build the query of a situation's items (plain rows) matching the filters."""
-    stmt = select(*ChecklistItem.__table__.c).where(ChecklistItem.situation_id == situation.id)
+    """Build the query of a situation's items (plain rows) matching the filters.
+
+    It selects every column of the item table, or ``columns``.
+    """
+    stmt = select(*(columns or ChecklistItem.__table__.c)).where(
+        ChecklistItem.situation_id == situation.id
+    )
     if pillar is not None:
         stmt = stmt.where(ChecklistItem.pillar == pillar)
     if statuses:
@@ -72,24 +79,23 @@ def items_query(
             )
         )
     item = ChecklistItem
-    for wanted, clause in (
-        (overdue, flags.overdue(item.status, item.target_date, now.date())),
-        (
-            stale,
-            flags.stale(
-                item.status,
-                item.last_accepted_update_at,
-                item.created_at,
-                stale_threshold(now, situation.stale_after_days),
-            ),
+    # Each flag's clause is built only when it filters: building SQL costs on every request.
+    clauses: dict[str, Callable[[], ColumnElement[bool]]] = {
+        "overdue": lambda: flags.overdue(item.status, item.target_date, now.date()),
+        "stale": lambda: flags.stale(
+            item.status,
+            item.last_accepted_update_at,
+            item.created_at,
+            stale_threshold(now, situation.stale_after_days),
         ),
-        (no_data, flags.no_data(item.status, item.last_accepted_update_at)),
-        (lead_missing, flags.lead_missing(item.status, has_lead_clause())),
-    ):
-        if wanted is True:
-            stmt = stmt.where(clause)
-        elif wanted is False:
-            stmt = stmt.where(not_(clause))
+        "no_data": lambda: flags.no_data(item.status, item.last_accepted_update_at),
+        "lead_missing": lambda: flags.lead_missing(item.status, has_lead_clause()),
+    }
+    wanted = {"overdue": overdue, "stale": stale, "no_data": no_data, "lead_missing": lead_missing}
+    for name, value in wanted.items():
+        if value is not None:
+            clause = clauses[name]()
+            stmt = stmt.where(clause if value else not_(clause))
     return stmt
 
 

@@ -42,10 +42,14 @@ def make_engine(url: str, settings: Settings) -> Engine:
 
 def _sqlite_engine(url: str, settings: Settings) -> Engine:
     database = make_url(url).database
+    pool: dict[str, Any] = {}
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Connections beyond the pool are closed after use: reopening one costs its pragmas.
+        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     engine = create_engine(
         url,
+        **pool,
         connect_args={
             "check_same_thread": False,
             "timeout": settings.sqlite_busy_timeout_ms / 1000,

@@ -1,0 +1,220 @@
+"""The item list keeps rendered items between requests: never out of date, flags always fresh."""
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.checklist import listing, service
+from app.checklist.router import _ORDER
+from app.core.base import utcnow
+from app.core.vocab import ItemStatus
+from app.templates.registry import TemplateRegistry
+from tests.factories import World
+
+
+def _list(client: TestClient, world: World, query: str = "") -> list[dict[str, Any]]:
+    response = client.get(world.url(f"/items?limit=200{query}"), headers=world.headers("viewer"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def _item(client: TestClient, world: World, code: str) -> dict[str, Any]:
+    response = client.get(world.url(f"/items/{code}"), headers=world.headers("viewer"))
+    assert response.status_code == 200, response.text
+    item: dict[str, Any] = response.json()
+    return item
+
+
+def _listed(client: TestClient, world: World, code: str) -> dict[str, Any]:
+    return next(item for item in _list(client, world) if item["code"] == code)
+
+
+def _etag(client: TestClient, world: World, code: str) -> str:
+    return client.get(world.url(f"/items/{code}"), headers=world.headers("viewer")).headers["etag"]
+
+
+class TestEveryChangeShowsAtOnce:
+    """A list read before a change never hides the change from the next list."""
+
+    def test_a_listed_item_is_the_item_itself(self, client: TestClient, world: World) -> None:
+        for _ in range(2):  # rendered, then kept
+            for code in ("5a", "6a", "16"):
+                assert _listed(client, world, code) == _item(client, world, code)
+
+    def test_status_note_and_target_date(self, client: TestClient, world: World) -> None:
+        _list(client, world)
+        target = (utcnow().date() + timedelta(days=30)).isoformat()
+        response = client.patch(
+            world.url("/items/5b"),
+            json={"status": "planned", "status_note": "Planned with OPM", "target_date": target},
+            headers={**world.headers("coordinator"), "If-Match": _etag(client, world, "5b")},
+        )
+        assert response.status_code == 200, response.text
+        listed = _listed(client, world, "5b")
+        assert (listed["status"], listed["status_note"], listed["target_date"]) == (
+            "planned",
+            "Planned with OPM",
+            target,
+        )
+        assert listed == _item(client, world, "5b")
+
+    def test_owners(self, client: TestClient, world: World) -> None:
+        assert _listed(client, world, "5b")["lead"] is None
+        response = client.put(
+            world.url("/items/5b/owners"),
+            json={"owners": [{"organisation_id": str(world.orgs["rlo"].id), "role": "lead"}]},
+            headers=world.headers("coordinator"),
+        )
+        assert response.status_code == 200, response.text
+        listed = _listed(client, world, "5b")
+        assert listed["lead"]["id"] == str(world.orgs["rlo"].id)
+        assert listed["flags"]["lead_missing"] is False
+        assert [i["code"] for i in _list(client, world, "&lead_missing=false")] == [
+            "5a",
+            "5b",
+            "6a",
+        ]
+
+    def test_an_accepted_update(self, client: TestClient, world: World) -> None:
+        _list(client, world)
+        submitted = client.post(
+            world.url("/items/5a/updates"),
+            json={"narrative": "Registration running", "proposed_status": "in_progress"},
+            headers=world.headers("partner_a"),
+        )
+        assert submitted.status_code == 201, submitted.text
+        response = client.post(
+            f"/api/v1/updates/{submitted.json()['id']}/review",
+            json={"decision": "accept", "comment": "Thanks"},
+            headers=world.headers("coordinator"),
+        )
+        assert response.status_code == 200, response.text
+        listed = _listed(client, world, "5a")
+        assert listed["status"] == "in_progress"
+        assert listed["last_accepted_update_at"] == response.json()["reviewed_at"]
+        assert listed["flags"]["no_data"] is False
+
+    def test_a_renamed_owner_organisation(self, client: TestClient, world: World) -> None:
+        lead = _listed(client, world, "5a")["lead"]
+        response = client.patch(
+            f"/api/v1/organisations/{lead['id']}",
+            json={"name": f"Renamed {uuid.uuid4().hex[:6]}", "acronym": "REN"},
+            headers=world.headers("admin"),
+        )
+        assert response.status_code == 200, response.text
+        listed = _listed(client, world, "5a")
+        assert (listed["lead"]["name"], listed["lead"]["acronym"]) == (
+            response.json()["name"],
+            "REN",
+        )
+        lead_owner = next(o for o in listed["owners"] if o["role"] == "lead")
+        assert lead_owner["organisation"]["name"] == response.json()["name"]
+        assert listed == _item(client, world, "5a")
+
+    def test_a_context_item(self, client: TestClient, world: World) -> None:
+        before = _list(client, world)
+        response = client.post(
+            world.url("/items"),
+            json={"code": "5d.biometrics", "title": "Biometric registration in Adjumani"},
+            headers=world.headers("coordinator"),
+        )
+        assert response.status_code == 201, response.text
+        after = _list(client, world)
+        assert len(after) == len(before) + 1
+        assert "5d.biometrics" in [item["code"] for item in after]
+
+    def test_pages_and_filters_agree_with_the_whole_list(
+        self, client: TestClient, world: World
+    ) -> None:
+        whole = _list(client, world)
+        paged, cursor = [], ""
+        while True:
+            response = client.get(
+                world.url(f"/items?limit=7{cursor}"), headers=world.headers("viewer")
+            )
+            page = response.json()
+            paged += page["items"]
+            if page["next_cursor"] is None:
+                break
+            cursor = f"&cursor={page['next_cursor']}"
+        assert paged == whole
+        pillar = _list(client, world, "&pillar=durable_solutions")
+        assert pillar == [item for item in whole if item["pillar"] == "durable_solutions"]
+
+
+class TestKeptRenderings:
+    def _page(
+        self,
+        db: Session,
+        world: World,
+        registry: TemplateRegistry,
+        cache: listing.RenderCache,
+        days_later: int,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        now = utcnow() + timedelta(days=days_later)
+        situation = world.s1
+        stmt = service.items_query(situation, now=now, columns=listing.KEY_COLUMNS, **filters)
+        body = listing.item_page(
+            db,
+            stmt,
+            _ORDER,
+            situation=situation,
+            registry=registry,
+            cache=cache,
+            now=now,
+            stale_threshold=service.stale_threshold(now, situation.stale_after_days),
+            cursor=None,
+            limit=200,
+        )
+        items: list[dict[str, Any]] = json.loads(body)["items"]
+        return items
+
+    def test_flags_follow_the_clock_while_the_rendering_is_kept(
+        self, db: Session, world: World, registry: TemplateRegistry
+    ) -> None:
+        cache = listing.RenderCache(1000)
+        today = self._page(db, world, registry, cache, 0)
+        assert len(cache) == len(today) == 43
+        assert not any(item["flags"]["stale"] for item in today)
+        later = self._page(db, world, registry, cache, world.s1.stale_after_days + 1)
+        assert all(item["flags"]["stale"] for item in later)
+        assert [{**i, "flags": None} for i in later] == [{**i, "flags": None} for i in today]
+        # The SQL filter and the flags computed in Python agree.
+        stale = self._page(db, world, registry, cache, world.s1.stale_after_days + 1, stale=True)
+        assert len(stale) == 43
+
+    def test_no_cache_renders_the_same(
+        self, db: Session, world: World, registry: TemplateRegistry
+    ) -> None:
+        kept = self._page(db, world, registry, listing.RenderCache(1000), 0)
+        none = listing.RenderCache(0)
+        assert self._page(db, world, registry, none, 0) == kept
+        assert len(none) == 0
+
+    def test_the_cache_keeps_its_capacity_least_recently_used_out(self) -> None:
+        cache = listing.RenderCache(2)
+
+        def entry(version: int) -> listing.RenderedItem:
+            now = utcnow()
+            return listing.RenderedItem(
+                version, 0, b"{", b"}", ItemStatus.NOT_STARTED, None, False, None, now
+            )
+
+        a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        cache.put(a, entry(1))
+        cache.put(b, entry(1))
+        assert cache.get(a, 1, 0) is not None  # a is now the most recent
+        cache.put(c, entry(1))
+        assert cache.get(b, 1, 0) is None and cache.get(a, 1, 0) and cache.get(c, 1, 0)
+        # Another version or generation is not this rendering; an older one never replaces it.
+        assert cache.get(a, 2, 0) is None and cache.get(a, 1, 1) is None
+        cache.put(a, entry(3))
+        cache.put(a, entry(2))
+        assert cache.get(a, 3, 0) is not None
