@@ -90,11 +90,12 @@ def test_writers_wait_their_turn_then_get_503(tmp_path) -> None:  # type: ignore
     app = create_app(Settings(database_url=url, sqlite_busy_timeout_ms=50, retry_after_seconds=4))
     with TestClient(app) as client:
         queue = app.state.writer_queue
-        queue.enter()  # another request of this process is writing
+        assert client.portal is not None
+        client.portal.call(queue.enter)  # another request of this process is writing
         try:
             response = client.post("/api/v1/organisations", json={"name": "X", "type": "other"})
         finally:
-            queue.leave()
+            client.portal.call(queue.leave)
         assert response.status_code == 503
         assert response.headers["retry-after"] == "4"
         assert client.get("/healthz").status_code == 200

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, bindparam, exists, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.access import SituationAccess
@@ -110,13 +121,20 @@ class ItemRef:
     owner_organisation_ids: frozenset[uuid.UUID]
 
 
+# Built once: building a statement costs more than running it, on every submission.
+_ITEM_REF = (
+    select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id)
+    .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
+    .where(
+        ChecklistItem.situation_id == bindparam("sid", type_=Uuid()),
+        ChecklistItem.code == bindparam("code", type_=String()),
+    )
+)
+
+
 def item_ref(session: Session, situation_id: uuid.UUID, code: str) -> ItemRef:
     """Read an item's id, version and owning organisations in one query, or raise NotFound."""
-    rows = session.execute(
-        select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id)
-        .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
-        .where(ChecklistItem.situation_id == situation_id, ChecklistItem.code == code)
-    ).all()
+    rows = session.execute(_ITEM_REF, {"sid": situation_id, "code": code}).all()
     if not rows:
         raise NotFound("No such item in this situation.")
     owners = frozenset(org for _, _, org in rows if org is not None)

@@ -6,8 +6,8 @@ SAVEPOINT and ROLLBACK mean what they say. Writes on SQLite begin ``IMMEDIATE``:
 writers then queue on the busy timeout instead of failing when one upgrades a read.
 """
 
+import asyncio
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -90,19 +90,22 @@ class WriterQueue:
 
     SQLite allows one writer at a time; left to its busy timeout, waiting writers sleep and
     retry, and under a burst the unlucky ones wait far longer than their turn. Queuing them
-    here first keeps the wait fair. Other processes still meet at SQLite's own lock.
+    here first keeps the wait fair. The queue is the event loop's: a writer waits for its
+    turn without holding a thread. Other processes still meet at SQLite's own lock.
     """
 
     def __init__(self, timeout_seconds: float) -> None:
-        self._lock = threading.Lock()
+        self._lock = asyncio.Lock()
         self._timeout = timeout_seconds
 
-    def enter(self) -> None:
+    async def enter(self) -> None:
         """Wait for this process's turn to write, or fail like a locked database."""
-        if not self._lock.acquire(timeout=self._timeout):
+        try:
+            await asyncio.wait_for(self._lock.acquire(), self._timeout)
+        except TimeoutError:
             raise OperationalError(
                 "waiting for a turn to write", None, sqlite3.OperationalError("database is locked")
-            )
+            ) from None
 
     def leave(self) -> None:
         """Hand the turn on."""

@@ -17,24 +17,36 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Open one session per request; commit before the response is sent, or roll back.
 
-    Opening a session does no I/O, so it happens on the event loop; ending it does, so it
-    runs in the thread pool, in one step.
+    Opening a session does no I/O, so it happens on the event loop. Ending it does: in the
+    thread pool, in one step, except a SQLite read's, which only releases a snapshot of a
+    local file (a hop to a thread and back costs more than that).
     """
     reader, writer = request.app.state.sessionmakers
     writes = request.method not in _READ_METHODS
     queue: WriterQueue | None = request.app.state.writer_queue if writes else None
     if queue is not None:
-        await run_in_threadpool(queue.enter)
-    session = (writer if writes else reader)()
+        await queue.enter()
     try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(_end, session, queue, commit=False)
-        raise
-    await run_in_threadpool(_end, session, queue, commit=True)
+        session = (writer if writes else reader)()
+        inline = not writes and request.app.state.engine.dialect.name == "sqlite"
+        try:
+            yield session
+        except BaseException:
+            if inline:
+                _end(session, commit=False)
+            else:
+                await run_in_threadpool(_end, session, commit=False)
+            raise
+        if inline:
+            _end(session, commit=True)
+        else:
+            await run_in_threadpool(_end, session, commit=True)
+    finally:
+        if queue is not None:
+            queue.leave()
 
 
-def _end(session: Session, queue: "WriterQueue | None", *, commit: bool) -> None:
+def _end(session: Session, *, commit: bool) -> None:
     try:
         if commit:
             session.commit()
@@ -42,8 +54,6 @@ def _end(session: Session, queue: "WriterQueue | None", *, commit: bool) -> None
             session.rollback()
     finally:
         session.close()
-        if queue is not None:
-            queue.leave()
 
 
 async def get_app_settings(request: Request) -> Settings:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.core.base import utcnow
 from app.core.schemas import jsonable
-from app.models import ChecklistItem, Event, User
+from app.models import ChecklistItem, Event, Update, User
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     item_id: uuid.UUID | None = None,
-    update_id: uuid.UUID | None = None,
+    update: Update | None = None,
 ) -> Event:
     """Append an event that does not change an item's state."""
     event = Event(
         situation_id=situation_id,
         item_id=item_id,
-        update_id=update_id,
+        update=update,
         actor_user_id=actor.user_id,
         actor_organisation_id=actor.organisation_id,
         at=utcnow(),
@@ -64,13 +64,13 @@ def record_item_change(
     has_lead: bool,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    update_id: uuid.UUID | None = None,
+    update: Update | None = None,
 ) -> Event:
     """Append the event of an item's new version, with the item's state after it."""
     event = Event(
         situation_id=item.situation_id,
         item_id=item.id,
-        update_id=update_id,
+        update=update,
         actor_user_id=actor.user_id,
         actor_organisation_id=actor.organisation_id,
         at=utcnow(),

@@ -2,13 +2,16 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.base import Base, UUIDPrimaryKey, str_enum, utcnow
 from app.core.vocab import ItemStatus
+
+if TYPE_CHECKING:
+    from app.models.update import Update
 
 
 class Event(UUIDPrimaryKey, Base):
@@ -47,3 +50,6 @@ class Event(UUIDPrimaryKey, Base):
     item_status: Mapped[ItemStatus | None] = mapped_column(str_enum(ItemStatus, "item_status"))
     item_target_date: Mapped[date | None]
     item_has_lead: Mapped[bool | None]
+    # Known to the unit of work, so that an event is written after the update it names,
+    # in the same flush.
+    update: Mapped["Update | None"] = relationship(lazy="raise")

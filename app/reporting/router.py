@@ -3,13 +3,13 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CanReadSummary, ReportsReader
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
 from app.core.errors import Unprocessable, field_error
-from app.core.schemas import CountryCode
+from app.core.schemas import CountryCode, json_response
 from app.core.vocab import Phase
 from app.reporting import service
 from app.reporting.schemas import Rollup, SituationSummary
@@ -18,7 +18,7 @@ from app.templates.deps import Language
 router = APIRouter(tags=["reporting"])
 
 
-@router.get("/situations/{sid}/summary")
+@router.get("/situations/{sid}/summary", response_model=SituationSummary)
 def situation_summary(
     access: ReportsReader,
     session: SessionDep,
@@ -28,7 +28,7 @@ def situation_summary(
         date | None,
         Query(description="A past day (YYYY-MM-DD): the summary at its end, rebuilt from events."),
     ] = None,
-) -> SituationSummary:
+) -> Response:
     """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review."""
     now = utcnow()
     if as_of is not None and (as_of > now.date() or as_of.year < 1900):
@@ -36,9 +36,10 @@ def situation_summary(
             "as_of must be a day between 1900 and today.",
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
-    return service.situation_summary(
+    summary = service.situation_summary(
         session, access.situation, registry, now=now, as_of=as_of, language=language
     )
+    return json_response(summary)
 
 
 @router.get("/summary")

@@ -119,13 +119,12 @@ def submit(session: Session, access: SituationAccess, item: ItemRef, data: Updat
     organisation_id = access.user.organisation_id
     update.organisation = session.get(Organisation, organisation_id) if organisation_id else None
     session.add(update)
-    session.flush()  # the event names the update: its row goes first
     record(
         session,
         actor,
         situation_id=item.situation_id,
         item_id=item.id,
-        update_id=update.id,
+        update=update,
         action="update.submitted",
         after=_summary(update),
     )
@@ -155,7 +154,7 @@ def review(
             actor,
             situation_id=update.situation_id,
             item_id=update.item_id,
-            update_id=update.id,
+            update=update,
             action="update.returned",
             after={**_summary(update), "review_comment": comment},
         )
@@ -197,7 +196,7 @@ def _accept(
         has_lead=any(o.role is OwnerRole.LEAD for o in item.owners),
         before=before,
         after=after,
-        update_id=update.id,
+        update=update,
     )
 
 
