@@ -292,12 +292,15 @@ def _item(
     )
     version, status, last_accepted = 1, ItemStatus.NOT_STARTED, None
 
-    def version_event(
+    def add_event(
         at: datetime,
         action: str,
         update_id: uuid.UUID | None = None,
         after: dict[str, Any] | None = None,
+        *,
+        new_version: bool = False,
     ) -> None:
+        """An event; one that makes a new item version carries the item's state after it."""
         local["event"].append(
             {
                 "id": uuid.uuid4(),
@@ -310,20 +313,23 @@ def _item(
                 "action": action,
                 "before": None,
                 "after": after,
-                "item_version": version,
-                "item_status": status,
-                "item_target_date": target,
-                "item_has_lead": has_lead if version > 1 else False,
+                "item_version": version if new_version else None,
+                "item_status": status if new_version else None,
+                "item_target_date": target if new_version else None,
+                "item_has_lead": (has_lead if version > 1 else False) if new_version else None,
             }
         )
 
-    version_event(
-        created, "item.created", after={"status": "not_started", "code": entry.element.code}
+    add_event(
+        created,
+        "item.created",
+        after={"status": "not_started", "code": entry.element.code},
+        new_version=True,
     )
     owned_at = created + timedelta(hours=1)
     if owners:
         version = 2
-        version_event(owned_at, "item.owners_set")
+        add_event(owned_at, "item.owners_set", new_version=True)
         for org, role in owners:
             local["item_owner"].append({"item_id": item_id, "organisation_id": org, "role": role})
     span = (now - owned_at).total_seconds()
@@ -365,48 +371,14 @@ def _item(
                 "review_comment": "Please add figures" if state is UpdateState.RETURNED else None,
             }
         )
-        local["event"].append(
-            {
-                "id": uuid.uuid4(),
-                "situation_id": sid,
-                "item_id": item_id,
-                "update_id": update_id,
-                "actor_user_id": None,
-                "actor_organisation_id": None,
-                "at": submitted,
-                "action": "update.submitted",
-                "before": None,
-                "after": None,
-                "item_version": None,
-                "item_status": None,
-                "item_target_date": None,
-                "item_has_lead": None,
-            }
-        )
+        add_event(submitted, "update.submitted", update_id)
         if state is UpdateState.ACCEPTED and reviewed is not None:
             version += 1
             status = proposed or status
             last_accepted = reviewed
-            version_event(reviewed, "update.accepted", update_id)
+            add_event(reviewed, "update.accepted", update_id, new_version=True)
         elif state is UpdateState.RETURNED and reviewed is not None:
-            local["event"].append(
-                {
-                    "id": uuid.uuid4(),
-                    "situation_id": sid,
-                    "item_id": item_id,
-                    "update_id": update_id,
-                    "actor_user_id": None,
-                    "actor_organisation_id": None,
-                    "at": reviewed,
-                    "action": "update.returned",
-                    "before": None,
-                    "after": None,
-                    "item_version": None,
-                    "item_status": None,
-                    "item_target_date": None,
-                    "item_has_lead": None,
-                }
-            )
+            add_event(reviewed, "update.returned", update_id)
     out.add(
         t["checklist_item"],
         {

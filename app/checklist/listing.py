@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.checklist import flags
 from app.checklist.schemas import ItemFlags, ItemRead
-from app.checklist.service import item_payload
+from app.checklist.service import item_payload, owner_entry
 from app.core.pagination import SortKey, paginate
 from app.core.vocab import ItemStatus
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
@@ -86,16 +86,17 @@ class RenderCache:
 _ITEM_COLUMNS = list(ChecklistItem.__table__.c)
 
 
-def _flags_json(item_flags: ItemFlags) -> bytes:
-    return item_flags.model_dump_json().encode()
-
-
 _FLAG_NAMES = tuple(ItemFlags.model_fields)
 # The JSON of every combination of the four flags, by their values in ``_FLAG_NAMES`` order.
 _FLAGS_JSON = {
-    values: _flags_json(ItemFlags(**dict(zip(_FLAG_NAMES, values, strict=True))))
+    values: ItemFlags(**dict(zip(_FLAG_NAMES, values, strict=True))).model_dump_json().encode()
     for values in itertools.product((False, True), repeat=len(_FLAG_NAMES))
 }
+
+
+def _flags_key(item_flags: dict[str, bool]) -> tuple[bool, ...]:
+    return tuple(item_flags[name] for name in _FLAG_NAMES)
+
 
 # What the list query selects: enough to page, and to tell whether a rendering is current.
 KEY_COLUMNS: list[Any] = [
@@ -133,25 +134,15 @@ def _render(
     for row in rows:
         _, owners = grouped.setdefault(row.id, (row, []))
         if row.org_id is not None:
-            organisation = {
-                "id": row.org_id,
-                "name": row.org_name,
-                "acronym": row.org_acronym,
-                "type": row.org_type,
-            }
             owners.append(
-                {
-                    "organisation_id": row.org_id,
-                    "role": row.owner_role,
-                    "organisation": organisation,
-                }
+                owner_entry(row.owner_role, row.org_id, row.org_name, row.org_acronym, row.org_type)
             )
     rendered = {}
     for item_id, (row, owners) in grouped.items():
         payload = item_payload(row, owners, situation, registry, now)
         item_json = ItemRead.model_validate(payload).model_dump_json().encode()
         # Inside a JSON string a quote is escaped: this unescaped text is the field itself.
-        marker = b'"flags":' + _flags_json(ItemFlags.model_validate(payload["flags"]))
+        marker = b'"flags":' + _FLAGS_JSON[_flags_key(payload["flags"])]
         head, found, tail = item_json.partition(marker)
         if not found:  # pragma: no cover - ItemRead always has its flags
             raise RuntimeError("an item's JSON has no flags")
@@ -217,7 +208,7 @@ def item_page(
         )
         items += (
             entry.head,
-            _FLAGS_JSON[tuple(item_flags[name] for name in _FLAG_NAMES)],
+            _FLAGS_JSON[_flags_key(item_flags)],
             entry.tail,
             b",",
         )

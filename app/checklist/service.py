@@ -175,6 +175,14 @@ _OWNERS_IN_SITUATION = (
 )
 
 
+def owner_entry(
+    role: OwnerRole, org_id: uuid.UUID, name: str, acronym: str | None, type_: Any
+) -> dict[str, Any]:
+    """One owner of an item, as the fields of ``OwnerRead``."""
+    organisation = {"id": org_id, "name": name, "acronym": acronym, "type": type_}
+    return {"organisation_id": org_id, "role": role, "organisation": organisation}
+
+
 def owners_of(
     session: Session, situation_id: uuid.UUID, item_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -190,10 +198,7 @@ def owners_of(
         _OWNERS_IN_SITUATION, {"sid": situation_id}
     ):
         if item_id in owners:
-            organisation = {"id": org_id, "name": name, "acronym": acronym, "type": type_}
-            owners[item_id].append(
-                {"organisation_id": org_id, "role": role, "organisation": organisation}
-            )
+            owners[item_id].append(owner_entry(role, org_id, name, acronym, type_))
     return owners
 
 
@@ -290,16 +295,13 @@ def item_read(
 ) -> ItemRead:
     """Describe an item (owners loaded) with what it inherits from its template."""
     owners = [
-        {
-            "organisation_id": o.organisation_id,
-            "role": o.role,
-            "organisation": {
-                "id": o.organisation.id,
-                "name": o.organisation.name,
-                "acronym": o.organisation.acronym,
-                "type": o.organisation.type,
-            },
-        }
+        owner_entry(
+            o.role,
+            o.organisation.id,
+            o.organisation.name,
+            o.organisation.acronym,
+            o.organisation.type,
+        )
         for o in item.owners
     ]
     return ItemRead.model_validate(item_payload(item, owners, situation, registry, now))

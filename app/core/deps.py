@@ -29,18 +29,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         session = (writer if writes else reader)()
         inline = not writes and request.app.state.engine.dialect.name == "sqlite"
+
+        async def end(*, commit: bool) -> None:
+            if inline:
+                _end(session, commit=commit)
+            else:
+                await run_in_threadpool(_end, session, commit=commit)
+
         try:
             yield session
         except BaseException:
-            if inline:
-                _end(session, commit=False)
-            else:
-                await run_in_threadpool(_end, session, commit=False)
+            await end(commit=False)
             raise
-        if inline:
-            _end(session, commit=True)
-        else:
-            await run_in_threadpool(_end, session, commit=True)
+        await end(commit=True)
     finally:
         if queue is not None:
             queue.leave()
