@@ -34,8 +34,7 @@ FLAGS = """
   sum(CASE WHEN ci.status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress,
   sum(CASE WHEN ci.status = 'in_place' THEN 1 ELSE 0 END) AS in_place,
   sum(CASE WHEN ci.status = 'not_applicable' THEN 1 ELSE 0 END) AS not_applicable,
-  sum(CASE WHEN ci.status <> 'not_applicable' AND NOT EXISTS (
-        SELECT 1 FROM item_owner o WHERE o.item_id = ci.id AND o.role = 'lead') THEN 1 ELSE 0 END) AS lead_missing,
+  sum(CASE WHEN ci.status <> 'not_applicable' AND NOT ci.has_lead THEN 1 ELSE 0 END) AS lead_missing,
   sum(CASE WHEN ci.target_date IS NOT NULL AND ci.target_date < :today
         AND ci.status NOT IN ('in_place', 'not_applicable') THEN 1 ELSE 0 END) AS overdue,
   sum(CASE WHEN ci.status <> 'not_applicable'
@@ -58,12 +57,6 @@ def create_app() -> FastAPI:
 
     def moment(value: datetime) -> Any:
         return value.replace(tzinfo=None).isoformat(sep=" ") if sqlite else value
-
-    per_situation_threshold = (
-        "datetime(:now, '-' || s.stale_after_days || ' days')"
-        if sqlite
-        else "(CAST(:now AS timestamptz) - make_interval(days => s.stale_after_days))"
-    )
 
     @app.get("/bench/healthz")
     def healthz() -> dict[str, str]:
@@ -130,6 +123,7 @@ def create_app() -> FastAPI:
         else:
             source = (
                 "(SELECT i.id, i.pillar, i.created_at, e.item_status AS status, e.item_target_date AS target_date, "
+                "e.item_has_lead AS has_lead, "
                 "a.last_accepted_update_at FROM checklist_item i "
                 "JOIN (SELECT item_id, max(item_version) AS v FROM event WHERE situation_id = :sid "
                 "AND item_version IS NOT NULL AND at < :now GROUP BY item_id) lv ON lv.item_id = i.id "
@@ -164,9 +158,15 @@ def create_app() -> FastAPI:
     @app.get("/bench/rollup")
     def rollup() -> JSONResponse:
         now = datetime.now(UTC)
-        params = {"today": day(now.date()), "now": moment(now)}
-        flags = FLAGS.format(threshold=per_situation_threshold)
+        params: dict[str, Any] = {"today": day(now.date())}
         with engine.connect() as connection:
+            # Each situation's stale threshold, from the few stale_after_days in use.
+            days = connection.execute(text("SELECT DISTINCT stale_after_days FROM situation"))
+            whens = []
+            for (n,) in days:
+                params[f"t{n}"] = moment(now - timedelta(days=n))
+                whens.append(f"WHEN {int(n)} THEN :t{n}")
+            flags = FLAGS.format(threshold=f"CASE s.stale_after_days {' '.join(whens)} END")
             situations = (
                 connection.execute(
                     text(

@@ -398,6 +398,7 @@ def _item(
             "target_date": target,
             "version": version,
             "last_accepted_update_at": last_accepted,
+            "has_lead": has_lead,
             "created_at": created,
             "updated_at": last_accepted or owned_at,
         },

@@ -45,20 +45,43 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _configure(connection)
-        with context.begin_transaction():
-            context.run_migrations()
-        return
     engine = make_engine(_database_url(), Settings())
     try:
         with engine.connect() as connection:
-            _configure(connection)
-            with context.begin_transaction():
-                context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                _run_sqlite(connection)
+            else:
+                _run(connection)
     finally:
         engine.dispose()
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run_sqlite(connection: Connection) -> None:
+    """Migrate with foreign keys unenforced, then check them, as SQLite's ALTER TABLE asks.
+
+    Batch mode drops the old table after copying it: with foreign keys enforced, dropping a
+    table deletes every row that refers to it with ON DELETE CASCADE (items' owners,
+    updates, events) or fails on ON DELETE RESTRICT. The pragma takes effect only outside a
+    transaction, so it is set on the driver's connection before the migration's begins.
+    """
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"The migration broke foreign keys: {broken[:10]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

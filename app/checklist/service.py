@@ -43,8 +43,8 @@ from app.templates.registry import TemplateRegistry
 
 
 def has_lead_clause() -> ColumnElement[bool]:
-    """SQL: the item has a lead organisation."""
-    return exists().where(ItemOwner.item_id == ChecklistItem.id, ItemOwner.role == OwnerRole.LEAD)
+    """SQL: the item has a lead organisation (kept on the item by ``set_owners``)."""
+    return ChecklistItem.has_lead.is_(True)
 
 
 def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
@@ -310,10 +310,6 @@ def item_read(
 # --- changing -----------------------------------------------------------------------------
 
 
-def _has_lead(item: ChecklistItem) -> bool:
-    return any(o.role is OwnerRole.LEAD for o in item.owners)
-
-
 def _bump(item: ChecklistItem) -> None:
     item.version += 1
     item.updated_at = utcnow()
@@ -343,7 +339,7 @@ def patch_item(
             actor,
             item,
             action="item.updated",
-            has_lead=_has_lead(item),
+            has_lead=item.has_lead,
             before=before,
             after=after,
         )
@@ -378,6 +374,7 @@ def set_owners(
     session.flush()
     for organisation_id, role in sorted(wanted - current, key=lambda p: (p[1], str(p[0]))):
         item.owners.append(ItemOwner(item_id=item.id, organisation_id=organisation_id, role=role))
+    item.has_lead = any(role is OwnerRole.LEAD for _, role in wanted)
     _bump(item)
     session.flush()
     record_item_change(
@@ -385,7 +382,7 @@ def set_owners(
         actor,
         item,
         action="item.owners_set",
-        has_lead=any(role is OwnerRole.LEAD for _, role in wanted),
+        has_lead=item.has_lead,
         before={"owners": before},
         after={"owners": _owners_json(wanted)},
     )

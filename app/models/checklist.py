@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.base import Base, Timestamps, UUIDPrimaryKey, str_enum
@@ -16,6 +16,28 @@ class ChecklistItem(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         UniqueConstraint("situation_id", "code"),
         Index("ix_checklist_item_situation_order", "situation_id", "sort_order"),
+        # Covers what the summaries and the roll-up read of each item: they scan an index,
+        # not the rows (which carry the element's text).
+        Index(
+            "ix_checklist_item_situation_figures",
+            "situation_id",
+            "pillar",
+            "status",
+            "has_lead",
+            "target_date",
+            "last_accepted_update_at",
+            "created_at",
+        ),
+        # Covers the roll-up's count of situations per element and status.
+        Index(
+            "ix_checklist_item_element_status",
+            "element_code",
+            "pillar",
+            "status",
+            "is_custom",
+            "sort_order",
+            "title",
+        ),
     )
 
     situation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("situation.id", ondelete="CASCADE"))
@@ -35,6 +57,9 @@ class ChecklistItem(UUIDPrimaryKey, Timestamps, Base):
     target_date: Mapped[date | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_accepted_update_at: Mapped[datetime | None]
+    # Whether an owner has the ``lead`` role: kept with the owners (``set_owners``), so that
+    # figures over thousands of items need no look-up per item.
+    has_lead: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     owners: Mapped[list["ItemOwner"]] = relationship(
         lazy="raise",

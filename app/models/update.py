@@ -18,9 +18,11 @@ class Update(UUIDPrimaryKey, Base):
     __tablename__ = "partner_update"
     __table_args__ = (
         Index("ix_partner_update_situation_submitted", "situation_id", "submitted_at"),
-        Index("ix_partner_update_item_submitted", "item_id", "submitted_at"),
+        # With reviewed_at, a summary counts an item's pending updates from the index alone.
+        Index("ix_partner_update_item_submitted", "item_id", "submitted_at", "reviewed_at"),
         Index("ix_partner_update_situation_state", "situation_id", "state"),
-        Index("ix_partner_update_state", "state"),
+        # The review backlog, and the roll-up's pending counts per situation.
+        Index("ix_partner_update_state_situation", "state", "situation_id"),
     )
 
     situation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("situation.id", ondelete="CASCADE"))

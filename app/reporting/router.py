@@ -42,12 +42,14 @@ def situation_summary(
     return json_response(summary)
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=Rollup)
 def rollup(
     user: CanReadSummary,
     session: SessionDep,
     host_country: Annotated[CountryCode | None, Query()] = None,
     phase: Annotated[Phase | None, Query()] = None,
-) -> Rollup:
+) -> Response:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
-    return service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)
+    return json_response(
+        service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)
+    )

@@ -10,24 +10,31 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, Uuid, and_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.checklist import flags
 from app.checklist.service import has_lead_clause
 from app.core.base import UTCDateTime
-from app.core.sqltime import days_before
 from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
-    ElementRollup,
-    Figures,
     PillarFigures,
     Rollup,
-    RollupSituation,
     SituationSummary,
 )
 from app.templates.model import localise
@@ -75,25 +82,26 @@ def figure_columns(s: StateColumns, today: Any, stale_threshold: Any) -> list[Co
     ]
 
 
-def _figures(row: Any, pending: int) -> dict[str, Any]:
-    values = (
-        {label: int(getattr(row, label, 0) or 0) for label in _FIGURE_LABELS}
-        if row
-        else dict.fromkeys(_FIGURE_LABELS, 0)
-    )
-    by_status = {status: values[status.value] for status in ItemStatus}
-    applicable = values["items_total"] - by_status[ItemStatus.NOT_APPLICABLE]
+def _figures(values: Sequence[Any] | None, pending: int) -> dict[str, Any]:
+    """The figures of a row's aggregate columns, in the order of ``figure_columns``."""
+    counts = [int(v or 0) for v in values] if values else [0] * len(_FIGURE_LABELS)
+    total, *statuses, lead_missing, overdue, stale, no_data = counts
+    by_status = dict(zip(ItemStatus, statuses, strict=True))
+    applicable = total - by_status[ItemStatus.NOT_APPLICABLE]
     share = by_status[ItemStatus.IN_PLACE] / applicable if applicable else 0.0
     return {
-        "items_total": values["items_total"],
+        "items_total": total,
         "by_status": by_status,
         "in_place_share": round(share, 4),
-        "lead_missing": values["lead_missing"],
-        "overdue": values["overdue"],
-        "stale": values["stale"],
-        "no_data": values["no_data"],
+        "lead_missing": lead_missing,
+        "overdue": overdue,
+        "stale": stale,
+        "no_data": no_data,
         "pending_review": pending,
     }
+
+
+_FIGURES = slice(1, 1 + len(_FIGURE_LABELS))  # after the pillar, in a summary's rows
 
 
 NOW_STATE = StateColumns(
@@ -226,7 +234,9 @@ def situation_summary(
         PillarFigures(
             code=PillarCode(code),
             title=titles.get(code, code),
-            **_figures(by_pillar.get(code), pending.get(code, 0)),
+            **_figures(
+                by_pillar[code][_FIGURES] if code in by_pillar else None, pending.get(code, 0)
+            ),
         )
         for code in codes
     ]
@@ -259,16 +269,39 @@ def visible_situations(
     user: User, *, host_country: str | None, phase: Phase | None
 ) -> Select[uuid.UUID]:
     """The ids of the situations ``user`` may see, filtered."""
-    stmt = select(Situation.id)
+    return select(Situation.id).where(*_visible(user, host_country=host_country, phase=phase))
+
+
+def _visible(
+    user: User, *, host_country: str | None, phase: Phase | None
+) -> list[ColumnElement[bool]]:
+    """Conditions on ``Situation`` that keep the situations ``user`` may see, filtered."""
+    conditions: list[ColumnElement[bool]] = []
     if not user.is_admin:
-        stmt = stmt.join(Membership, Membership.situation_id == Situation.id).where(
-            Membership.user_id == user.id
+        conditions.append(
+            Situation.id.in_(select(Membership.situation_id).where(Membership.user_id == user.id))
         )
     if host_country is not None:
-        stmt = stmt.where(Situation.host_country == host_country)
+        conditions.append(Situation.host_country == host_country)
     if phase is not None:
-        stmt = stmt.where(Situation.phase == phase)
-    return stmt
+        conditions.append(Situation.phase == phase)
+    return conditions
+
+
+def _stale_thresholds(
+    session: Session, now: datetime, visible: list[ColumnElement[bool]]
+) -> ColumnElement[Any]:
+    """SQL: each situation's stale threshold, from the few ``stale_after_days`` in use.
+
+    Date arithmetic in SQL would run once per item; this is one comparison of integers.
+    """
+    days = session.scalars(select(Situation.stale_after_days).where(*visible).distinct()).all()
+    if not days:
+        return literal(now, UTCDateTime())
+    return case(
+        {d: literal(now - timedelta(days=d), UTCDateTime()) for d in days},
+        value=Situation.stale_after_days,
+    )
 
 
 def rollup(
@@ -280,28 +313,24 @@ def rollup(
     phase: Phase | None = None,
 ) -> Rollup:
     """One row per visible situation, totals, and per element how many situations have it where."""
-    visible = visible_situations(user, host_country=host_country, phase=phase).scalar_subquery()
-    threshold = days_before(now, Situation.stale_after_days)
-    figures = figure_columns(NOW_STATE, now.date(), threshold)
+    visible = _visible(user, host_country=host_country, phase=phase)
+    figures = figure_columns(NOW_STATE, now.date(), _stale_thresholds(session, now, visible))
     per_situation = session.execute(
         select(Situation.id, Situation.name, Situation.host_country, Situation.phase, *figures)
         .join(ChecklistItem, ChecklistItem.situation_id == Situation.id)
-        .where(Situation.id.in_(visible))
+        .where(*visible)
         .group_by(Situation.id, Situation.name, Situation.host_country, Situation.phase)
         .order_by(Situation.name, Situation.id)
     ).all()
-    # The totals add up the per-situation aggregates (a few numbers per situation), which
-    # spares a second pass over every item.
-    totals_row = SimpleNamespace(
-        **{
-            label: sum(int(getattr(row, label) or 0) for row in per_situation)
-            for label in _FIGURE_LABELS
-        }
-    )
+
+    def of_visible(column: Any) -> list[ColumnElement[bool]]:
+        # An admin's unfiltered roll-up sees every situation: no test per row.
+        return [column.in_(select(Situation.id).where(*visible))] if visible else []
+
     pending = dict(
         session.execute(
             select(Update.situation_id, func.count())
-            .where(Update.situation_id.in_(visible), Update.state == UpdateState.SUBMITTED)
+            .where(Update.state == UpdateState.SUBMITTED, *of_visible(Update.situation_id))
             .group_by(Update.situation_id)
         ).all()
     )
@@ -314,28 +343,37 @@ def rollup(
             func.max(ChecklistItem.title).label("title"),
             func.count().label("situations"),
         )
-        .where(ChecklistItem.situation_id.in_(visible), ChecklistItem.is_custom.is_(False))
+        .where(ChecklistItem.is_custom.is_(False), *of_visible(ChecklistItem.situation_id))
         .group_by(ChecklistItem.element_code, ChecklistItem.pillar, ChecklistItem.status)
     ).all()
-    return Rollup(
-        generated_at=now,
-        situations_total=len(per_situation),
-        totals=Figures(**_figures(totals_row, sum(pending.values()))),
-        situations=[
-            RollupSituation(
-                situation_id=row.id,
-                name=row.name,
-                host_country=row.host_country,
-                phase=row.phase,
-                **_figures(row, pending.get(row.id, 0)),
-            )
-            for row in per_situation
-        ],
-        elements=_elements(element_rows),
+    # The totals add up the per-situation aggregates (a few numbers per situation), which
+    # spares a second pass over every item. Plain data is validated once, at the end.
+    totals = [0] * len(_FIGURE_LABELS)
+    situations = []
+    for row in per_situation:
+        values = row[4:]
+        totals = [a + int(b or 0) for a, b in zip(totals, values, strict=True)]
+        situations.append(
+            {
+                "situation_id": row[0],
+                "name": row[1],
+                "host_country": row[2],
+                "phase": row[3],
+                **_figures(values, pending.get(row[0], 0)),
+            }
+        )
+    return Rollup.model_validate(
+        {
+            "generated_at": now,
+            "situations_total": len(situations),
+            "totals": _figures(totals, sum(pending.values())),
+            "situations": situations,
+            "elements": _elements(element_rows),
+        }
     )
 
 
-def _elements(rows: Sequence[Any]) -> list[ElementRollup]:
+def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Fold (element, status) counts into one entry per element, in template order."""
     elements: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.position):
@@ -351,4 +389,4 @@ def _elements(rows: Sequence[Any]) -> list[ElementRollup]:
         )
         entry["situations"] += row.situations
         entry["by_status"][row.status] += row.situations
-    return [ElementRollup(**entry) for entry in elements.values()]
+    return list(elements.values())

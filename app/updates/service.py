@@ -13,7 +13,7 @@ from app.checklist.service import ItemRef
 from app.core.base import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.schemas import jsonable
-from app.core.vocab import OwnerRole, ReviewPolicy, UpdateState
+from app.core.vocab import ReviewPolicy, UpdateState
 from app.events.service import Actor, record, record_item_change
 from app.models import ChecklistItem, Organisation, Update
 from app.updates.schemas import UpdateIn
@@ -167,7 +167,6 @@ def _accept(
 ) -> None:
     item = session.scalar(
         select(ChecklistItem)
-        .options(selectinload(ChecklistItem.owners))
         .where(ChecklistItem.id == update.item_id)
         .with_for_update(of=ChecklistItem)
         .execution_options(populate_existing=True)
@@ -193,7 +192,7 @@ def _accept(
         actor,
         item,
         action="update.accepted",
-        has_lead=any(o.role is OwnerRole.LEAD for o in item.owners),
+        has_lead=item.has_lead,
         before=before,
         after=after,
         update=update,
