@@ -24,7 +24,7 @@ from app.auth.policies import (
 )
 from app.auth.tokens import hash_token
 from app.core.base import utcnow
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, run_db
 from app.core.errors import Forbidden, NotFound, Unauthorized
 from app.models import ApiToken, Membership, Situation, User
 
@@ -143,7 +143,7 @@ async def admin_on_visible_user(user_id: Annotated[uuid.UUID, Path()], user: Cur
 mark_permission(admin_on_visible_user, Permission.USERS_WRITE.value)
 
 
-def get_situation_access(
+async def get_situation_access(
     sid: Annotated[uuid.UUID, Path(description="Situation id")],
     request: Request,
     session: SessionDep,
@@ -155,10 +155,8 @@ def get_situation_access(
     """
     if credentials is None or not credentials.credentials:
         raise Unauthorized()
-    row = session.execute(
-        _SITUATION_ACCESS_QUERY,
-        {"token_hash": _token_hash(credentials.credentials), "sid": sid},
-    ).first()
+    params = {"token_hash": _token_hash(credentials.credentials), "sid": sid}
+    row = await run_db(request, _access_row, session, params)
     if row is None:
         raise Unauthorized(_INVALID)
     api_token, user, situation, role = row
@@ -166,6 +164,10 @@ def get_situation_access(
     if situation is None or not can_see_situation(user, role):
         raise NotFound()
     return SituationAccess(situation, user, role, situation_permissions(user, role))
+
+
+def _access_row(session: Session, params: dict[str, Any]) -> Any:
+    return session.execute(_SITUATION_ACCESS_QUERY, params).first()
 
 
 def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> SituationAccess:

@@ -3,14 +3,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
 from app.checklist import listing, service
 from app.checklist.deps import ItemCodePath, RenderCacheDep
 from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep, SettingsDep
+from app.core.deps import RegistryDep, SessionDep, SettingsDep, run_db
 from app.core.etag import check_if_match, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
@@ -32,7 +32,8 @@ IfMatch = Annotated[
 
 
 @router.get("", response_model=Page[ItemRead])
-def list_items(
+async def list_items(
+    request: Request,
     access: ItemsReader,
     session: SessionDep,
     registry: RegistryDep,
@@ -53,31 +54,34 @@ def list_items(
 ) -> Response:
     """List the checklist in Annex I order, with filters."""
     now = utcnow()
-    stmt = service.items_query(
-        access.situation,
-        now=now,
-        pillar=pillar,
-        statuses=status_,
-        owner=owner,
-        overdue=overdue,
-        stale=stale,
-        no_data=no_data,
-        lead_missing=lead_missing,
-        columns=listing.KEY_COLUMNS,
-    )
-    body = listing.item_page(
-        session,
-        stmt,
-        _ORDER,
-        situation=access.situation,
-        registry=registry,
-        cache=render_cache,
-        now=now,
-        stale_threshold=service.stale_threshold(now, access.situation.stale_after_days),
-        cursor=cursor,
-        limit=limit,
-    )
-    return Response(body, media_type="application/json")
+
+    def page() -> bytes:
+        stmt = service.items_query(
+            access.situation,
+            now=now,
+            pillar=pillar,
+            statuses=status_,
+            owner=owner,
+            overdue=overdue,
+            stale=stale,
+            no_data=no_data,
+            lead_missing=lead_missing,
+            columns=listing.KEY_COLUMNS,
+        )
+        return listing.item_page(
+            session,
+            stmt,
+            _ORDER,
+            situation=access.situation,
+            registry=registry,
+            cache=render_cache,
+            now=now,
+            stale_threshold=service.stale_threshold(now, access.situation.stale_after_days),
+            cursor=cursor,
+            limit=limit,
+        )
+
+    return Response(await run_db(request, page), media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

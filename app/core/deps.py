@@ -1,7 +1,7 @@
 """Request-scoped dependencies shared by every domain: the session, settings, templates."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +12,26 @@ from app.core.db import WriterQueue
 from app.templates.registry import TemplateRegistry
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def reads_inline(request: Request) -> bool:
+    """Whether this request's database work runs on the event loop: a SQLite read.
+
+    A SQLite read is a look-up in a local file that never waits for a lock (WAL), quicker
+    than a hop to a worker thread and back. Writes, and every PostgreSQL statement (a
+    network round trip), go to the thread pool.
+    """
+    return request.method in _READ_METHODS and request.app.state.engine.dialect.name == "sqlite"
+
+
+async def run_db(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking database work for ``request``: inline for a SQLite read, else in a thread."""
+    if reads_inline(request):
+        return fn(*args, **kwargs)
+    return await run_in_threadpool(fn, *args, **kwargs)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -28,7 +48,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await queue.enter()
     try:
         session = (writer if writes else reader)()
-        inline = not writes and request.app.state.engine.dialect.name == "sqlite"
+        inline = reads_inline(request)
 
         async def end(*, commit: bool) -> None:
             if inline:

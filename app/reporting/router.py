@@ -1,13 +1,14 @@
 """Summaries: one situation (now or as of a day), and the roll-up across situations."""
 
 from datetime import date
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.deps import CanReadSummary, ReportsReader
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep
+from app.core.deps import RegistryDep, SessionDep, run_db
 from app.core.errors import Unprocessable, field_error
 from app.core.schemas import CountryCode, json_response
 from app.core.vocab import Phase
@@ -19,7 +20,8 @@ router = APIRouter(tags=["reporting"])
 
 
 @router.get("/situations/{sid}/summary", response_model=SituationSummary)
-def situation_summary(
+async def situation_summary(
+    request: Request,
     access: ReportsReader,
     session: SessionDep,
     registry: RegistryDep,
@@ -36,8 +38,12 @@ def situation_summary(
             "as_of must be a day between 1900 and today.",
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
-    summary = service.situation_summary(
-        session, access.situation, registry, now=now, as_of=as_of, language=language
+    summary = await run_db(
+        request,
+        partial(service.situation_summary, now=now, as_of=as_of, language=language),
+        session,
+        access.situation,
+        registry,
     )
     return json_response(summary)
 
