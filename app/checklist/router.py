@@ -10,7 +10,7 @@ from app.checklist import listing, service
 from app.checklist.deps import ItemCodePath, RenderCacheDep
 from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep, SettingsDep, run_db
+from app.core.deps import RegistryDep, SessionDep, SettingsDep, run_to_end
 from app.core.etag import check_if_match, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
@@ -81,7 +81,7 @@ async def list_items(
             limit=limit,
         )
 
-    return Response(await run_db(request, page), media_type="application/json")
+    return Response(await run_to_end(request, session, page), media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -34,6 +34,34 @@ async def run_db(request: Request, fn: Callable[P, T], *args: P.args, **kwargs: 
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
+# Session.info key: the route ended the session itself (``run_to_end``).
+_ENDED = "crrf_ended"
+
+
+async def run_to_end(
+    request: Request, session: Session, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a route's last database work and end its session in the same step.
+
+    The session commits if ``fn`` returns and rolls back if it raises, as ``get_session``
+    would, but in the same hop to a worker thread as the work instead of a second one.
+    """
+
+    def work() -> T:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException:
+            _end(session, commit=False)
+            raise
+        _end(session, commit=True)
+        return result
+
+    session.info[_ENDED] = True
+    if reads_inline(request):
+        return work()
+    return await run_in_threadpool(work)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Open one session per request; commit before the response is sent, or roll back.
 
@@ -51,6 +79,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         inline = reads_inline(request)
 
         async def end(*, commit: bool) -> None:
+            if session.info.get(_ENDED):
+                return
             if inline:
                 _end(session, commit=commit)
             else:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.deps import CanReadSummary, ReportsReader
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep, run_db
+from app.core.deps import RegistryDep, SessionDep, run_to_end
 from app.core.errors import Unprocessable, field_error
 from app.core.schemas import CountryCode, json_response
 from app.core.vocab import Phase
@@ -38,8 +38,9 @@ async def situation_summary(
             "as_of must be a day between 1900 and today.",
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
-    summary = await run_db(
+    summary = await run_to_end(
         request,
+        session,
         partial(service.situation_summary, now=now, as_of=as_of, language=language),
         session,
         access.situation,

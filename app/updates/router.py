@@ -15,7 +15,7 @@ from app.checklist import service as checklist
 from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, run_to_end
 from app.core.errors import AppError, NotFound, Unprocessable
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.problems import problem_body, sanitize_validation_errors
@@ -85,7 +85,7 @@ def _idempotent(
     response_model=UpdateRead,
     responses={409: {"description": "A concurrent request with the same Idempotency-Key"}},
 )
-def submit_update(
+async def submit_update(
     code: ItemCodePath,
     data: UpdateIn,
     access: UpdatesSubmitter,
@@ -102,8 +102,16 @@ def submit_update(
         body = UpdateRead.model_validate(update).model_dump(mode="json")
         return 201, body, {"Location": f"/api/v1/updates/{update.id}"}
 
-    return _idempotent(
-        session, request, access.user, idempotency_key, data.model_dump(mode="json"), work
+    return await run_to_end(
+        request,
+        session,
+        _idempotent,
+        session,
+        request,
+        access.user,
+        idempotency_key,
+        data.model_dump(mode="json"),
+        work,
     )
 
 
