@@ -12,8 +12,10 @@ from sqlalchemy import (
     String,
     Uuid,
     bindparam,
+    case,
     exists,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -31,7 +33,7 @@ from app.checklist.schemas import (
     ItemRead,
     OwnersIn,
 )
-from app.core.base import utcnow
+from app.core.base import UTCDateTime, utcnow
 from app.core.errors import Conflict, NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, OwnerRole, PillarCode
@@ -50,6 +52,23 @@ def has_lead_clause() -> ColumnElement[bool]:
 def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
     """The moment before which an item's last accepted update makes it stale."""
     return now - timedelta(days=stale_after_days)
+
+
+def stale_thresholds(
+    session: Session, now: datetime, *where: ColumnElement[bool]
+) -> ColumnElement[datetime]:
+    """SQL: the stale threshold of each item's situation, for items of many situations.
+
+    Built from the few ``stale_after_days`` in use among the situations ``where`` keeps:
+    one comparison of integers per item, where date arithmetic in SQL would run per item.
+    """
+    days = session.scalars(select(Situation.stale_after_days).where(*where).distinct()).all()
+    if not days:
+        return literal(now, UTCDateTime())
+    return case(
+        {d: literal(stale_threshold(now, d), UTCDateTime()) for d in days},
+        value=Situation.stale_after_days,
+    )
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -57,9 +57,7 @@ async def run_to_end(
         return result
 
     session.info[_ENDED] = True
-    if reads_inline(request):
-        return work()
-    return await run_in_threadpool(work)
+    return await run_db(request, work)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -76,15 +74,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         await queue.enter()
     try:
         session = (writer if writes else reader)()
-        inline = reads_inline(request)
 
         async def end(*, commit: bool) -> None:
-            if session.info.get(_ENDED):
-                return
-            if inline:
-                _end(session, commit=commit)
-            else:
-                await run_in_threadpool(_end, session, commit=commit)
+            if not session.info.get(_ENDED):
+                await run_db(request, _end, session, commit=commit)
 
         try:
             yield session

@@ -21,14 +21,13 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    literal,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
 from app.checklist import flags
-from app.checklist.service import has_lead_clause
+from app.checklist.service import has_lead_clause, stale_thresholds
 from app.core.base import UTCDateTime
 from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
@@ -288,22 +287,6 @@ def _visible(
     return conditions
 
 
-def _stale_thresholds(
-    session: Session, now: datetime, visible: list[ColumnElement[bool]]
-) -> ColumnElement[Any]:
-    """SQL: each situation's stale threshold, from the few ``stale_after_days`` in use.
-
-    Date arithmetic in SQL would run once per item; this is one comparison of integers.
-    """
-    days = session.scalars(select(Situation.stale_after_days).where(*visible).distinct()).all()
-    if not days:
-        return literal(now, UTCDateTime())
-    return case(
-        {d: literal(now - timedelta(days=d), UTCDateTime()) for d in days},
-        value=Situation.stale_after_days,
-    )
-
-
 def rollup(
     session: Session,
     user: User,
@@ -314,7 +297,7 @@ def rollup(
 ) -> Rollup:
     """One row per visible situation, totals, and per element how many situations have it where."""
     visible = _visible(user, host_country=host_country, phase=phase)
-    figures = figure_columns(NOW_STATE, now.date(), _stale_thresholds(session, now, visible))
+    figures = figure_columns(NOW_STATE, now.date(), stale_thresholds(session, now, *visible))
     per_situation = session.execute(
         select(Situation.id, Situation.name, Situation.host_country, Situation.phase, *figures)
         .join(ChecklistItem, ChecklistItem.situation_id == Situation.id)
