@@ -63,9 +63,9 @@ async def run_to_end(
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Open one session per request; commit before the response is sent, or roll back.
 
-    Opening a session does no I/O, so it happens on the event loop. Ending it does: in the
-    thread pool, in one step, except a SQLite read's, which only releases a snapshot of a
-    local file (a hop to a thread and back costs more than that).
+    Opening a session does no I/O, so it happens on the event loop. Ending it does, through
+    ``run_db`` (in the thread pool, or inline for a SQLite read), unless the route already
+    ended it with its last work (``run_to_end``).
     """
     reader, writer = request.app.state.sessionmakers
     writes = request.method not in _READ_METHODS
