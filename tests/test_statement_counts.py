@@ -133,3 +133,24 @@ def test_statements_do_not_grow_with_the_data(
     grow(db, registry, world)
     large = count_statements(call, client, world)
     assert large == small, f"{name}: {small} statements with little data, {large} with more"
+
+
+def test_a_partners_submission_takes_six_statements(
+    client: TestClient,
+    world: World,
+    count_statements: Callable[[Call, TestClient, World], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The token with the situation and role; the key; the item with its owners and the
+    partner's organisation; the update, its event and the key stored."""
+    monkeypatch.setattr(idempotency_service, "SWEEP_CHANCE", 0.0)
+
+    def submit(c: TestClient, w: World) -> Any:
+        return c.post(
+            w.url("/items/5a/updates"),
+            json=REPORT,
+            headers={**w.headers("partner_a"), "Idempotency-Key": "six-statements"},
+        )
+
+    # The tests' sessions are savepoints of one connection: SAVEPOINT and RELEASE are theirs.
+    assert count_statements(submit, client, world) == 6 + 2

@@ -138,12 +138,18 @@ class ItemRef:
     code: str
     version: int
     owner_organisation_ids: frozenset[uuid.UUID]
+    # The organisation of ``item_ref``'s ``reporter_id``, loaded by the same query. Held
+    # here, it stays in the session's identity map (which holds objects weakly), so that
+    # ``session.get`` finds it there without a query.
+    reporter: Organisation | None = None
 
 
-# Built once: building a statement costs more than running it, on every submission.
+# Built once: building a statement costs more than running it, on every submission. The
+# reporter's organisation rides along (joined on its id alone): one round trip fewer.
 _ITEM_REF = (
-    select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id)
+    select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id, Organisation)
     .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
+    .outerjoin(Organisation, Organisation.id == bindparam("reporter", type_=Uuid()))
     .where(
         ChecklistItem.situation_id == bindparam("sid", type_=Uuid()),
         ChecklistItem.code == bindparam("code", type_=String()),
@@ -151,13 +157,22 @@ _ITEM_REF = (
 )
 
 
-def item_ref(session: Session, situation_id: uuid.UUID, code: str) -> ItemRef:
-    """Read an item's id, version and owning organisations in one query, or raise NotFound."""
-    rows = session.execute(_ITEM_REF, {"sid": situation_id, "code": code}).all()
+def item_ref(
+    session: Session, situation_id: uuid.UUID, code: str, reporter_id: uuid.UUID | None = None
+) -> ItemRef:
+    """Read an item's id, version and owning organisations in one query, or raise NotFound.
+
+    The organisation ``reporter_id`` (the submitter's) is loaded by the same query, as
+    ``reporter``.
+    """
+    rows = session.execute(
+        _ITEM_REF, {"sid": situation_id, "code": code, "reporter": reporter_id}
+    ).all()
     if not rows:
         raise NotFound("No such item in this situation.")
-    owners = frozenset(org for _, _, org in rows if org is not None)
-    return ItemRef(rows[0][0], situation_id, code, rows[0][1], owners)
+    item_id, version, _, reporter = rows[0]
+    owners = frozenset(row[2] for row in rows if row[2] is not None)
+    return ItemRef(item_id, situation_id, code, version, owners, reporter)
 
 
 def get_item(

@@ -297,7 +297,7 @@ class SituationStory:
                 "period_end": period[1],
             }
         )
-        ref = checklist.item_ref(self.session, self.situation.id, code)
+        ref = checklist.item_ref(self.session, self.situation.id, code, reporter.organisation_id)
         with frozen_now(moment):
             return updates.submit(self.session, self._access(reporter), ref, data)
 

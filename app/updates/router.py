@@ -96,7 +96,7 @@ async def submit_update(
     """Report on an item (owning partners, coordinators); `Idempotency-Key` makes retries safe."""
 
     def work() -> tuple[int, dict[str, Any], dict[str, str]]:
-        item = checklist.item_ref(session, access.situation.id, code)
+        item = checklist.item_ref(session, access.situation.id, code, access.user.organisation_id)
         update = service.submit(session, access, item, data)
         UPDATE_SUBMISSIONS.labels("single").inc()
         body = UpdateRead.model_validate(update).model_dump(mode="json")
@@ -155,7 +155,9 @@ def _submit_one(
     seen.add(entry.client_ref)
     try:
         with session.begin_nested():
-            item = checklist.item_ref(session, access.situation.id, entry.code)
+            item = checklist.item_ref(
+                session, access.situation.id, entry.code, access.user.organisation_id
+            )
             fields = entry.model_dump(exclude={"code", "client_ref"})
             update = service.submit(session, access, item, UpdateIn.model_validate(fields))
     except AppError as exc:

@@ -92,7 +92,11 @@ def get(session: Session, update_id: uuid.UUID, *, for_update: bool = False) -> 
 
 
 def submit(session: Session, access: SituationAccess, item: ItemRef, data: UpdateIn) -> Update:
-    """Record a partner's update on an item; accept it at once where review is off."""
+    """Record a partner's update on an item; accept it at once where review is off.
+
+    Read ``item`` with the submitter's organisation as its reporter (``item_ref``): it is
+    then in the session already.
+    """
     if not may_submit_update(access.user, access.permissions, set(item.owner_organisation_ids)):
         raise Forbidden(
             "Only coordinators and partners whose organisation owns this item report on it."
