@@ -1,5 +1,6 @@
 """Settings, read once from the environment (prefix ``CRRF_``)."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,21 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_wait_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=600,
+        description="How long a request waits for a database connection, or for its turn, "
+        "before it gets 503.",
+    )
+    db_concurrency: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        le=400,
+        description="Requests of a process that hold a database session at once; the others "
+        "wait their turn, in order (at most the pool's size plus its overflow). Default: 2 "
+        "per CPU core; raise it when the database is across a network.",
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)

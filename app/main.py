@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from app.api import include_api
 from app.checklist.listing import RenderCache
 from app.config import Settings, get_settings
-from app.core.db import make_engine, make_sessionmakers, writer_queue
+from app.core.db import make_engine, make_sessionmakers, session_turns, writer_queue
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import RateLimitMiddleware
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmakers = make_sessionmakers(engine)
     app.state.writer_queue = writer_queue(engine, settings)
+    app.state.session_turns = session_turns(settings)
     app.state.templates = templates
     app.state.render_cache = RenderCache(settings.item_cache_size)
 

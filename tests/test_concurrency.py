@@ -131,3 +131,51 @@ def test_parallel_reviews_review_once(served: tuple[LiveServer, World, str]) -> 
     assert (
         sum(1 for e in item["items"] if e["action"] in ("update.accepted", "update.returned")) == 1
     )
+
+
+def test_a_burst_beyond_the_pool_waits_its_turn_instead_of_timing_out(
+    served: tuple[LiveServer, World, str],
+) -> None:
+    """Many more requests than connections: each waits for its turn, none gets 503.
+
+    A request keeps its connection between its hops to worker threads; without turns, a
+    burst takes every connection, then every thread waits for a connection while the
+    connections' holders wait for a thread, until the pool's timeout (seen on PostgreSQL:
+    503s after 5 s; SQLite's reads run on the event loop and never wait for a thread).
+    """
+    _, world, url = served
+    burst = 96
+    settings = {
+        "CRRF_DB_POOL_SIZE": "2",
+        "CRRF_DB_MAX_OVERFLOW": "0",
+        "CRRF_DB_CONCURRENCY": "32",
+        "CRRF_DB_WAIT_SECONDS": "5",
+        "CRRF_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    barrier = threading.Barrier(burst)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client(base: str, index: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            http.get("/healthz")  # connected before the burst, so that it arrives at once
+            barrier.wait()
+            if index % 4:
+                response = http.get(world.url("/summary"), headers=world.headers("coordinator"))
+            else:
+                response = http.post(
+                    world.url("/items/5a/updates"),
+                    json={"narrative": "Burst report"},
+                    headers=world.headers("partner_a"),
+                )
+        with lock:
+            statuses.append(response.status_code)
+
+    with live_server(url, env=settings) as server:
+        threads = [threading.Thread(target=client, args=(server.url, i)) for i in range(burst)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(set(statuses)) == [200, 201], statuses
+    assert statuses.count(201) == burst // 4

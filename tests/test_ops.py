@@ -99,3 +99,32 @@ def test_writers_wait_their_turn_then_get_503(tmp_path) -> None:  # type: ignore
         assert response.status_code == 503
         assert response.headers["retry-after"] == "4"
         assert client.get("/healthz").status_code == 200
+
+
+def test_requests_wait_their_turn_at_the_database_then_get_503(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'turns.sqlite3'}"
+    from app.ops import migrations
+
+    migrations.upgrade(url)
+    settings = Settings(
+        database_url=url, db_concurrency=1, db_wait_seconds=0.05, retry_after_seconds=3
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        turns = app.state.session_turns
+        assert client.portal is not None
+        client.portal.call(turns.enter)  # another request of this process holds the turn
+        try:
+            response = client.get("/api/v1/organisations")
+        finally:
+            client.portal.call(turns.leave)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "3"
+        assert response.headers["content-type"] == "application/problem+json"
+        # Requests that fail (no token, a bad token, a bad body) hand their turn on.
+        for _ in range(3):
+            assert client.get("/api/v1/organisations").status_code == 401
+            bad = {"Authorization": "Bearer crrf_nope"}
+            assert client.post("/api/v1/organisations", json={}, headers=bad).status_code == 401
+        client.portal.call(turns.enter)  # free again, or this would time out
+        client.portal.call(turns.leave)

@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.core.db import WriterQueue
+from app.core.db import Turns
 from app.templates.registry import TemplateRegistry
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -63,15 +63,27 @@ async def run_to_end(
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Open one session per request; commit before the response is sent, or roll back.
 
+    The request first waits for its turn (``session_turns``; SQLite writers also for the
+    writer's turn), and hands it on when the session has ended.
+
     Opening a session does no I/O, so it happens on the event loop. Ending it does, through
     ``run_db`` (in the thread pool, or inline for a SQLite read), unless the route already
     ended it with its last work (``run_to_end``).
     """
     reader, writer = request.app.state.sessionmakers
     writes = request.method not in _READ_METHODS
-    queue: WriterQueue | None = request.app.state.writer_queue if writes else None
+    queue: Turns | None = request.app.state.writer_queue if writes else None
+    turns: Turns = request.app.state.session_turns
+    # A SQLite writer first waits for the writer's turn, then for a session's: a request
+    # holding a session's turn never waits for the writer's, so the two cannot deadlock.
     if queue is not None:
         await queue.enter()
+    try:
+        await turns.enter()
+    except BaseException:
+        if queue is not None:
+            queue.leave()
+        raise
     try:
         session = (writer if writes else reader)()
 
@@ -86,6 +98,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             raise
         await end(commit=True)
     finally:
+        turns.leave()
         if queue is not None:
             queue.leave()
 
