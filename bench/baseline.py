@@ -79,7 +79,7 @@ def create_app() -> FastAPI:
                 {
                     "id": key(str(update_id)),
                     "item": key(item_id),
-                    "narrative": "Benchmark report",
+                    "narrative": "Benchmark submission",
                     "evidence": "[]",
                     "now": moment(now),
                 },
