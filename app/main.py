@@ -18,7 +18,7 @@ from app.core.ratelimit import RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
-from app.ops.metrics import MetricsMiddleware
+from app.ops.metrics import MetricsMiddleware, route_names
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
 
@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     templates = cached_registry(settings.templates_dir.resolve())
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+        route_names(started)  # now rather than on its first request
         yield
         if owns_engine:
             engine.dispose()

@@ -8,6 +8,7 @@ database at scrape time, so every worker reports the same figure.
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from fastapi.routing import iter_route_contexts
 from prometheus_client import (
@@ -87,12 +88,27 @@ def exposition(session: Session) -> tuple[bytes, str]:
     return process_metrics + generate_latest(database), CONTENT_TYPE_LATEST
 
 
+def route_names(app: Any) -> dict[int, str]:
+    """Each route's full path template, by the route's id, built once per application.
+
+    Routers are included lazily, and mapping every route takes a noticeable moment (~0.3 s
+    here): the application's start-up calls this so that its first request does not wait.
+    """
+    names: dict[int, str] | None = getattr(app.state, "metric_route_names", None)
+    if names is None:
+        names = {
+            id(context.original_route): str(context.path)
+            for context in iter_route_contexts(app.routes)
+        }
+        app.state.metric_route_names = names
+    return names
+
+
 class MetricsMiddleware:
     """Count and time every HTTP request by its route template (never by raw path)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.route_names: dict[int, str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -119,10 +135,4 @@ class MetricsMiddleware:
         route = scope.get("route")
         if route is None:
             return "unmatched"
-        if self.route_names is None:
-            # Routers are included lazily: map each route to its full path once, on first use.
-            self.route_names = {
-                id(context.original_route): str(context.path)
-                for context in iter_route_contexts(scope["app"].routes)
-            }
-        return self.route_names.get(id(route)) or str(getattr(route, "path", "unmatched"))
+        return route_names(scope["app"]).get(id(route)) or str(getattr(route, "path", "unmatched"))
