@@ -91,8 +91,9 @@ def exposition(session: Session) -> tuple[bytes, str]:
 def route_names(app: Any) -> dict[int, str]:
     """Each route's full path template, by the route's id, built once per application.
 
-    Routers are included lazily, and mapping every route takes a noticeable moment (~0.3 s
-    here): the application's start-up calls this so that its first request does not wait.
+    Routers are included lazily, and mapping every route takes a moment (~70 ms here, more
+    under load): the application's start-up calls this so that its first request does not
+    wait.
     """
     names: dict[int, str] | None = getattr(app.state, "metric_route_names", None)
     if names is None:
