@@ -1,11 +1,15 @@
 """Operations: liveness, readiness, Prometheus metrics."""
 
 import re
+from pathlib import Path
+from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from app.ops import migrations
 from tests.factories import World
 
 REPORT = {"narrative": "Monthly report", "proposed_status": "in_progress"}
@@ -82,12 +86,15 @@ class TestMetrics:
         assert response.headers["content-type"].startswith("text/plain")
 
 
-def test_writers_wait_their_turn_then_get_503(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
-    from app.ops import migrations
-
+def _app_on_a_new_database(tmp_path: Path, **settings: Any) -> FastAPI:
+    """The application on a SQLite file of its own, migrated, with these settings."""
+    url = f"sqlite:///{tmp_path / 'own.sqlite3'}"
     migrations.upgrade(url)
-    app = create_app(Settings(database_url=url, sqlite_busy_timeout_ms=50, retry_after_seconds=4))
+    return create_app(Settings(database_url=url, **settings))
+
+
+def test_writers_wait_their_turn_then_get_503(tmp_path: Path) -> None:
+    app = _app_on_a_new_database(tmp_path, sqlite_busy_timeout_ms=50, retry_after_seconds=4)
     with TestClient(app) as client:
         queue = app.state.writer_queue
         assert client.portal is not None
@@ -101,15 +108,10 @@ def test_writers_wait_their_turn_then_get_503(tmp_path) -> None:  # type: ignore
         assert client.get("/healthz").status_code == 200
 
 
-def test_requests_wait_their_turn_at_the_database_then_get_503(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'turns.sqlite3'}"
-    from app.ops import migrations
-
-    migrations.upgrade(url)
-    settings = Settings(
-        database_url=url, db_concurrency=1, db_wait_seconds=0.05, retry_after_seconds=3
+def test_requests_wait_their_turn_at_the_database_then_get_503(tmp_path: Path) -> None:
+    app = _app_on_a_new_database(
+        tmp_path, db_concurrency=1, db_wait_seconds=0.05, retry_after_seconds=3
     )
-    app = create_app(settings)
     with TestClient(app) as client:
         turns = app.state.session_turns
         assert client.portal is not None
