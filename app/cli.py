@@ -18,6 +18,7 @@ from app.config import get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
 from app.ops import backup, migrations
+from app.ops.logs import configure_logging
 from app.templates.model import TemplateFile
 from app.templates.registry import (
     SCHEMA_FILE,
@@ -55,6 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     workers = args.workers or settings.workers
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker keeps its metrics in files here; /metrics adds them up.
@@ -66,6 +68,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # configure_logging (above, and in each worker's app) instead
+        access_log=False,  # the app logs one line per request
         proxy_headers=True,
     )
     return 0

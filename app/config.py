@@ -3,6 +3,7 @@
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     log_level: str = "info"
+    log_format: Literal["json", "console"] = Field(
+        default="json",
+        description="Log lines as JSON (one object a line) or human-readable (console).",
+    )
     templates_dir: Path = PROJECT_ROOT / "crrf_templates"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     docs_enabled: bool = True

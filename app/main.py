@@ -1,6 +1,5 @@
 """The application factory."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +17,7 @@ from app.core.ratelimit import RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
+from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
 from app.ops.metrics import MetricsMiddleware, route_names
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
@@ -77,16 +77,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "X-Request-ID",
+            ],
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestLogMiddleware)
+    add_request_id_middleware(app)  # outermost: every answer carries X-Request-ID
     app.include_router(ops_router)
     include_api(app)
     if settings.docs_enabled:
         mount_docs(app, app.title)
     app.include_router(dashboard_router)
     app.mount("/static", static_files(), name="static")
-    logging.getLogger("crrf").setLevel(settings.log_level.upper())
+    configure_logging(settings.log_format, settings.log_level)
     return app

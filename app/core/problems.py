@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.errors import AppError, Conflict, ServiceUnavailable, Unprocessable
+from app.ops.logs import request_id_headers
 
 log = logging.getLogger("crrf.errors")
 
@@ -177,11 +178,13 @@ def register_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
+        # Sent from outside every middleware: it adds the request id itself.
         return problem_response(
             500,
             slug=AppError.slug,
             title=AppError.title,
             detail=AppError.default_detail,
+            headers=request_id_headers(),
         )
 
 

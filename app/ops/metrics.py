@@ -105,6 +105,14 @@ def route_names(app: Any) -> dict[int, str]:
     return names
 
 
+def route_template(scope: Scope) -> str:
+    """The full path template of the route that answered (``unmatched`` when none did)."""
+    route = scope.get("route")
+    if route is None:
+        return "unmatched"
+    return route_names(scope["app"]).get(id(route)) or str(getattr(route, "path", "unmatched"))
+
+
 class MetricsMiddleware:
     """Count and time every HTTP request by its route template (never by raw path)."""
 
@@ -127,13 +135,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            route = self._route(scope)
+            route = route_template(scope)
             method = scope["method"]
             LATENCY.labels(method, route).observe(time.perf_counter() - started)
             REQUESTS.labels(method, route, str(status)).inc()
-
-    def _route(self, scope: Scope) -> str:
-        route = scope.get("route")
-        if route is None:
-            return "unmatched"
-        return route_names(scope["app"]).get(id(route)) or str(getattr(route, "path", "unmatched"))
