@@ -2,19 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Two stamps, named for pyproject.toml's checksum: the runtime dependencies (`make run`) and the
+# dev extras on top (tests, lint, types, bench). Editing pyproject.toml makes both stale.
+CHECKSUM := $(shell cksum pyproject.toml | cut -d' ' -f1)
+RUNTIME_STAMP := $(VENV)/.runtime-$(CHECKSUM)
+DEV_STAMP := $(VENV)/.dev-$(CHECKSUM)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: setup run migrate test test-all lint typecheck pytest bench clean
+.PHONY: setup setup-dev run migrate test test-all lint typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	rm -f $(VENV)/.installed-*
+	$(PIP) -e .
+	rm -f $(VENV)/.runtime-* $(VENV)/.installed-*
 	touch $@
 
-setup: $(STAMP)
+$(DEV_STAMP): $(RUNTIME_STAMP)
+	$(PIP) -e '.[dev]'
+	rm -f $(VENV)/.dev-*
+	touch $@
+
+setup: $(RUNTIME_STAMP)
+
+setup-dev: $(DEV_STAMP)
 
 migrate: setup
 	$(BIN)/crrf db upgrade
@@ -22,14 +34,14 @@ migrate: setup
 run: migrate
 	$(BIN)/crrf serve
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: setup
+typecheck: setup-dev
 	$(BIN)/mypy
 
-pytest: setup
+pytest: setup-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Daily work: lint, types and the fast suite. `make test-all` adds the heavy runs
@@ -41,7 +53,7 @@ test-all: lint typecheck
 
 # Benchmarks: the service beside a bare baseline, on SQLite and PostgreSQL (see README).
 BENCH_ARGS ?=
-bench: migrate
+bench: setup-dev migrate
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
