@@ -116,6 +116,8 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # Readiness reads the migration on every probe; Alembic would say so each time.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 class RequestLogMiddleware:
