@@ -8,15 +8,19 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import demo
 from app.config import get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
+from app.models import User
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
 from app.templates.model import TemplateFile
@@ -28,6 +32,31 @@ from app.templates.registry import (
 )
 from app.users import service as users
 from app.users.schemas import UserCreate
+
+
+class DatabaseUnreachable(Exception):
+    """The database named by ``CRRF_DATABASE_URL`` could not be connected to."""
+
+
+def _check_database(database_url: str) -> None:
+    """Connect once, so that a database out of reach is one clear line rather than a traceback."""
+    where = make_url(database_url).render_as_string(hide_password=True)
+    try:
+        engine = make_engine(database_url, get_settings())
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+    except OperationalError as exc:
+        raise DatabaseUnreachable(f"{where}: {_first_line(exc.orig)}") from exc
+    except OSError as exc:  # SQLite: its folder cannot be made or read
+        raise DatabaseUnreachable(f"{where}: {exc.strerror or exc}") from exc
+
+
+def _first_line(error: BaseException | None) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 @contextmanager
@@ -85,6 +114,29 @@ def _users_create(args: argparse.Namespace) -> int:
         _, secret = users.issue_token(session, user, "cli")
         print(f"created user {user.id} <{user.email}>{' (admin)' if user.is_admin else ''}")
         print(secret)
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    with _session() as session:
+        found = session.scalars(users.search(None, None).order_by(User.email)).all()
+        rows = [
+            (
+                str(user.id),
+                user.email,
+                user.name,
+                "admin" if user.is_admin else "user",
+                (user.organisation.acronym or user.organisation.name) if user.organisation else "-",
+                "yes" if user.is_active else "no",
+            )
+            for user in found
+        ]
+    header = ("ID", "EMAIL", "NAME", "ROLE", "ORGANISATION", "ACTIVE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 
@@ -157,6 +209,9 @@ def _templates_schema(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="crrf", description="CRRF Case Manager")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {version('crrf-case-manager')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def add(
@@ -164,9 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         name: str,
         handler: Callable[[argparse.Namespace], int],
         help_: str,
+        *,
+        database: bool = True,
     ) -> argparse.ArgumentParser:
         command = group.add_parser(name, help=help_, description=help_)
-        command.set_defaults(handler=handler)
+        command.set_defaults(handler=handler, database=database)
         return command
 
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
@@ -181,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path")
     restore.add_argument("--force", action="store_true", help="replace what the database holds")
 
-    serve = add(commands, "serve", _serve, "serve the API")
+    # Serving starts without the database: /readyz says when it answers.
+    serve = add(commands, "serve", _serve, "serve the API", database=False)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
@@ -194,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--admin", action="store_true")
     create.add_argument("--organisation", help="organisation id")
+    add(user_commands, "list", _users_list, "list users: id, e-mail, name, role, organisation")
 
     token_commands = commands.add_parser("tokens", help="API tokens").add_subparsers(
         dest="tokens", required=True
@@ -208,10 +267,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="templates", required=True
     )
     add(
-        template_commands, "validate", _templates_validate, "validate a template file or folder"
+        template_commands,
+        "validate",
+        _templates_validate,
+        "validate a template file or folder",
+        database=False,
     ).add_argument("path")
     add(
-        template_commands, "schema", _templates_schema, "write the JSON Schema of template files"
+        template_commands,
+        "schema",
+        _templates_schema,
+        "write the JSON Schema of template files",
+        database=False,
     ).add_argument("--output")
     return parser
 
@@ -220,7 +287,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``crrf`` command."""
     args = build_parser().parse_args(argv)
     try:
+        if args.database:
+            _check_database(get_settings().database_url)
         code: int = args.handler(args)
+    except DatabaseUnreachable as exc:
+        print(f"error: cannot reach the database {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:  # reached, then failed (e.g. not migrated: `crrf db upgrade`)
+        print(f"error: the database failed: {_first_line(exc.orig)}", file=sys.stderr)
+        return 1
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"])
