@@ -52,7 +52,9 @@ class TestRequestId:
         assert_problem(unauthorized, 401)
         assert unauthorized.headers["x-request-id"] == "problem-1"
 
-    def test_an_unexpected_error_is_a_problem_with_the_id(self, app: FastAPI) -> None:
+    def test_an_unexpected_error_is_a_problem_with_the_id(
+        self, app: FastAPI, capsys: pytest.CaptureFixture[str]
+    ) -> None:
         def fail() -> None:
             raise RuntimeError("boom")
 
@@ -61,6 +63,9 @@ class TestRequestId:
             response = client.get("/fail", headers={"X-Request-ID": "crash-1"})
         assert_problem(response, 500)
         assert response.headers["x-request-id"] == "crash-1"
+        [line] = _request_lines(capsys.readouterr().out)
+        assert (line["route"], line["status"], line["level"]) == ("/fail", 500, "error")
+        assert line["request_id"] == "crash-1"
 
     def test_an_unreachable_database_is_a_503_problem_with_the_id(self, tmp_path: Path) -> None:
         missing = tmp_path / "missing" / "crrf.sqlite3"
@@ -107,9 +112,9 @@ class TestRequestLog:
         client.get(world.url("/items/5a"), headers={"Authorization": "Bearer not-a-token"})
         client.get("/no/such/page")
         lines = _request_lines(capsys.readouterr().out)
-        assert [(line["route"], line["status"], line["user_id"]) for line in lines] == [
-            (ITEM_ROUTE, 401, None),
-            ("unmatched", 404, None),
+        assert [(ln["route"], ln["status"], ln["user_id"], ln["level"]) for ln in lines] == [
+            (ITEM_ROUTE, 401, None, "info"),
+            ("unmatched", 404, None, "info"),
         ]
         assert "not-a-token" not in json.dumps(lines)
 

@@ -121,7 +121,10 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
 
 
 class RequestLogMiddleware:
-    """Log one line per HTTP request when it ends (also when it failed with an exception)."""
+    """Log one line per HTTP request when it ends (also when it failed with an exception).
+
+    Answers of 500 and above are logged as errors, the others as info.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -144,7 +147,8 @@ class RequestLogMiddleware:
             await self.app(scope, receive, record_status)
         finally:
             user_id = scope["state"].get("user_id")
-            access_log.info(
+            log = access_log.error if status >= 500 else access_log.info
+            log(
                 "request",
                 method=scope["method"],
                 route=route_template(scope),
