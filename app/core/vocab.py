@@ -102,6 +102,10 @@ class PopulationType(StrEnum):
     STA = "STA"
     OOC = "OOC"
     HST = "HST"
+    # Durable solutions count returns: refugees and IDPs who went home, and others of concern.
+    RET = "RET"
+    RDP = "RDP"
+    IOC = "IOC"
 
 
 class UpdateState(StrEnum):
