@@ -1,5 +1,8 @@
 """The rows of an export: one per checklist item, in Annex I order, read chunk by chunk.
 
+Both exports, one situation's and the roll-up, have the same ``COLUMNS``: the situation's,
+then the item's. Owners come by role, each role with its IATI OrganisationRole code.
+
 Items come from one query ordered by situation name and Annex I position, read in
 partitions of ``chunk_size`` rows; the owners of each partition come from one more query.
 The statements an export runs grow with the number of chunks, never with the number of
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session, aliased
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold
 from app.core.sqltime import days_before
-from app.core.vocab import IATI_ORGANISATION_TYPE, OwnerRole
+from app.core.vocab import IATI_ORGANISATION_ROLE, IATI_ORGANISATION_TYPE, OwnerRole
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 
 CHUNK_SIZE = 500
@@ -37,12 +40,16 @@ class Column:
     hashtag: str
 
 
+# Hashtags and attributes are the HXL 1.1 dictionary's, except the extensions the README
+# names: +phase, +element, +description (on #status), +lead, +support, +role, and the
+# flags' attributes on #indicator.
 SITUATION_COLUMNS: tuple[Column, ...] = (
-    Column("situation_id", "#crisis+id"),
+    Column("situation_id", "#crisis+code"),
     Column("situation_name", "#crisis+name"),
     Column("host_country", "#country+code"),
     # Not #status: a bare #status pattern must find the item's status, not the phase.
     Column("phase", "#crisis+phase"),
+    Column("situation_start_date", "#date+start"),
 )
 ITEM_COLUMNS: tuple[Column, ...] = (
     Column("code", "#activity+code"),
@@ -51,19 +58,22 @@ ITEM_COLUMNS: tuple[Column, ...] = (
     Column("title", "#activity+name"),
     Column("status", "#status+code"),
     Column("status_note", "#status+description"),
-    Column("target_date", "#date+target"),
+    Column("target_date", "#date+end"),
     Column("lead_organisation", "#org+lead+name"),
     Column("lead_organisation_iati_type", "#org+lead+type+code"),
+    Column("lead_organisation_iati_role", "#org+lead+role+code"),
     Column("support_organisations", "#org+support+name"),
-    Column("funding_organisations", "#org+funding+name"),
+    Column("funding_organisations", "#org+funder+name"),
+    Column("funding_organisations_iati_role", "#org+funder+role+code"),
     Column("implementing_organisations", "#org+impl+name"),
-    Column("last_accepted_update", "#date+updated"),
+    Column("implementing_organisations_iati_role", "#org+impl+role+code"),
+    Column("last_accepted_update", "#date+reported"),
     Column("overdue", "#indicator+overdue+num"),
     Column("lead_missing", "#indicator+lead_missing+num"),
     Column("stale", "#indicator+stale+num"),
     Column("no_data", "#indicator+no_data+num"),
 )
-ROLLUP_COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
+COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
 _OTHER_ROLES = (OwnerRole.SUPPORT, OwnerRole.FUNDING, OwnerRole.IMPLEMENTING)
 
 
@@ -75,11 +85,11 @@ def situation_rows(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Row]:
-    """Yield one row of ``ITEM_COLUMNS`` per item of a situation, in Annex I order."""
+    """Yield one row of ``COLUMNS`` per item of a situation, in Annex I order."""
     stmt = _items_query(now, stale_threshold(now, stale_after_days)).where(
         ChecklistItem.situation_id == situation_id
     )
-    yield from _rows(session, stmt, chunk_size, with_situation=False)
+    yield from _rows(session, stmt, chunk_size)
 
 
 def rollup_rows(
@@ -89,7 +99,7 @@ def rollup_rows(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Row]:
-    """Yield one row of ``ROLLUP_COLUMNS`` per item of the given situations.
+    """Yield one row of ``COLUMNS`` per item of the given situations.
 
     Situations come by name, their items in Annex I order; each situation is stale by
     its own ``stale_after_days``.
@@ -98,7 +108,7 @@ def rollup_rows(
     stmt = _items_query(now, threshold).where(
         ChecklistItem.situation_id.in_(situation_ids.scalar_subquery())
     )
-    yield from _rows(session, stmt, chunk_size, with_situation=True)
+    yield from _rows(session, stmt, chunk_size)
 
 
 def _flag(condition: ColumnElement[bool], label: str) -> ColumnElement[Any]:
@@ -116,6 +126,7 @@ def _items_query(now: datetime, threshold: Any) -> Select[*tuple[Any, ...]]:
             Situation.name.label("situation_name"),
             Situation.host_country,
             Situation.phase,
+            Situation.start_date,
             item.id,
             item.code,
             item.element_code,
@@ -142,14 +153,12 @@ def _items_query(now: datetime, threshold: Any) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _rows(
-    session: Session, stmt: Select[*tuple[Any, ...]], chunk_size: int, *, with_situation: bool
-) -> Iterator[Row]:
+def _rows(session: Session, stmt: Select[*tuple[Any, ...]], chunk_size: int) -> Iterator[Row]:
     result = session.execute(stmt.execution_options(yield_per=chunk_size))
     for chunk in result.partitions():
         others = _other_owners(session, [row.id for row in chunk])
         for row in chunk:
-            yield _row(row, others.get(row.id, {}), with_situation=with_situation)
+            yield _row(row, others.get(row.id, {}))
 
 
 def _other_owners(
@@ -168,9 +177,15 @@ def _other_owners(
     return found
 
 
-def _row(row: Any, others: dict[OwnerRole, list[str]], *, with_situation: bool) -> Row:
+def _row(row: Any, others: dict[OwnerRole, list[str]]) -> Row:
     accepted = row.last_accepted_update_at
-    cells: Row = (
+    names = {role: NAME_SEPARATOR.join(others.get(role, ())) or None for role in _OTHER_ROLES}
+    return (
+        str(row.situation_id),
+        row.situation_name,
+        row.host_country,
+        row.phase.value,
+        row.start_date,
         row.code,
         row.element_code,
         row.pillar.value,
@@ -180,14 +195,20 @@ def _row(row: Any, others: dict[OwnerRole, list[str]], *, with_situation: bool) 
         row.target_date,
         row.lead_name,
         IATI_ORGANISATION_TYPE[row.lead_type] if row.lead_type is not None else None,
-        *(NAME_SEPARATOR.join(others.get(role, ())) or None for role in _OTHER_ROLES),
+        _iati_role(OwnerRole.LEAD, row.lead_name),
+        names[OwnerRole.SUPPORT],
+        names[OwnerRole.FUNDING],
+        _iati_role(OwnerRole.FUNDING, names[OwnerRole.FUNDING]),
+        names[OwnerRole.IMPLEMENTING],
+        _iati_role(OwnerRole.IMPLEMENTING, names[OwnerRole.IMPLEMENTING]),
         accepted.date() if accepted is not None else None,
         row.overdue,
         row.lead_missing,
         row.stale,
         row.no_data,
     )
-    if not with_situation:
-        return cells
-    situation = (str(row.situation_id), row.situation_name, row.host_country, row.phase.value)
-    return situation + cells
+
+
+def _iati_role(role: OwnerRole, names: str | None) -> str | None:
+    """The IATI OrganisationRole of a role's column, where it names an organisation."""
+    return IATI_ORGANISATION_ROLE[role] if names is not None else None
