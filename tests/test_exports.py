@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
@@ -325,6 +326,28 @@ class TestSituationExport:
         assert rows["5a"]["funding_organisations"] == world.orgs["unhcr"].name
         assert (rows["5a"]["support_organisations"], rows["5a"]["target_date"]) == (None, None)
         assert (rows["5a"]["no_data"], rows["5a"]["lead_missing"]) == (1, 0)
+
+    def test_xlsx_has_column_widths_and_an_autofilter_under_the_headers(
+        self, client: TestClient, world: World
+    ) -> None:
+        response = _export(client, world.url("/export"), world.headers("viewer"), "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        widths = [
+            sheet.column_dimensions[get_column_letter(n)].width for n in range(1, len(HEADERS) + 1)
+        ]
+        assert widths == [float(c.width) for c in service.COLUMNS]
+        assert widths[HEADERS.index("title")] > widths[HEADERS.index("code")]
+        # The filter's header is the hashtag row: sorting keeps both header rows on top.
+        assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(HEADERS))}{2 + 43}"
+        assert sheet.freeze_panes == "A3"
+
+    def test_xlsx_of_nothing_filters_its_header_only(
+        self, client: TestClient, world: World
+    ) -> None:
+        url = TestRollupExport.URL
+        response = _export(client, url, world.headers("stranger"), "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(HEADERS))}2"
 
     def test_xlsx_dates_are_dates(self, client: TestClient, world: World, db: Session) -> None:
         _patch(db, world.s1, "5a", target_date=date(2027, 6, 30))

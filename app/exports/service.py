@@ -34,44 +34,45 @@ Row = tuple[Cell, ...]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an export: its header and its HXL 1.1 hashtag."""
+    """One column of an export: its header, its HXL 1.1 hashtag, its width in XLSX."""
 
     header: str
     hashtag: str
+    width: int = 14
 
 
 # Hashtags and attributes are the HXL 1.1 dictionary's, except the extensions the README
 # names: +phase, +element, +description (on #status), +lead, +support, +role, and the
 # flags' attributes on #indicator.
 SITUATION_COLUMNS: tuple[Column, ...] = (
-    Column("situation_id", "#crisis+code"),
-    Column("situation_name", "#crisis+name"),
-    Column("host_country", "#country+code"),
+    Column("situation_id", "#crisis+code", 38),
+    Column("situation_name", "#crisis+name", 40),
+    Column("host_country", "#country+code", 8),
     # Not #status: a bare #status pattern must find the item's status, not the phase.
     Column("phase", "#crisis+phase"),
-    Column("situation_start_date", "#date+start"),
+    Column("situation_start_date", "#date+start", 12),
 )
 ITEM_COLUMNS: tuple[Column, ...] = (
-    Column("code", "#activity+code"),
-    Column("element_code", "#activity+code+element"),
-    Column("pillar", "#sector+code"),
-    Column("title", "#activity+name"),
+    Column("code", "#activity+code", 10),
+    Column("element_code", "#activity+code+element", 10),
+    Column("pillar", "#sector+code", 18),
+    Column("title", "#activity+name", 60),
     Column("status", "#status+code"),
-    Column("status_note", "#status+description"),
-    Column("target_date", "#date+end"),
-    Column("lead_organisation", "#org+lead+name"),
-    Column("lead_organisation_iati_type", "#org+lead+type+code"),
-    Column("lead_organisation_iati_role", "#org+lead+role+code"),
-    Column("support_organisations", "#org+support+name"),
-    Column("funding_organisations", "#org+funder+name"),
-    Column("funding_organisations_iati_role", "#org+funder+role+code"),
-    Column("implementing_organisations", "#org+impl+name"),
-    Column("implementing_organisations_iati_role", "#org+impl+role+code"),
-    Column("last_accepted_update", "#date+reported"),
-    Column("overdue", "#indicator+overdue+num"),
-    Column("lead_missing", "#indicator+lead_missing+num"),
-    Column("stale", "#indicator+stale+num"),
-    Column("no_data", "#indicator+no_data+num"),
+    Column("status_note", "#status+description", 40),
+    Column("target_date", "#date+end", 12),
+    Column("lead_organisation", "#org+lead+name", 30),
+    Column("lead_organisation_iati_type", "#org+lead+type+code", 8),
+    Column("lead_organisation_iati_role", "#org+lead+role+code", 8),
+    Column("support_organisations", "#org+support+name", 30),
+    Column("funding_organisations", "#org+funder+name", 30),
+    Column("funding_organisations_iati_role", "#org+funder+role+code", 8),
+    Column("implementing_organisations", "#org+impl+name", 30),
+    Column("implementing_organisations_iati_role", "#org+impl+role+code", 8),
+    Column("last_accepted_update", "#date+reported", 12),
+    Column("overdue", "#indicator+overdue+num", 8),
+    Column("lead_missing", "#indicator+lead_missing+num", 8),
+    Column("stale", "#indicator+stale+num", 8),
+    Column("no_data", "#indicator+no_data+num", 8),
 )
 COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
 _OTHER_ROLES = (OwnerRole.SUPPORT, OwnerRole.FUNDING, OwnerRole.IMPLEMENTING)
