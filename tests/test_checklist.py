@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from app.core.base import utcnow
 from app.models import Event
 from tests.factories import World
 from tests.helpers import assert_problem, state_fingerprint
@@ -215,6 +216,38 @@ class TestOwners:
             world.url("/items/5d/owners"), json={"owners": []}, headers=world.headers("coordinator")
         )
         assert cleared.json()["owners"] == [] and cleared.json()["flags"]["lead_missing"] is True
+
+    def test_support_only_owners_leave_the_lead_missing(
+        self, client: TestClient, world: World
+    ) -> None:
+        """Supporters are not a lead: the item, the lead_missing filter and the summary agree."""
+        viewer = world.headers("viewer")
+        summary = world.url("/summary")
+        before = client.get(summary, headers=viewer).json()["lead_missing"]
+        etag = client.get(world.url("/items/5a"), headers=viewer).headers["etag"]
+        owners = [
+            {"organisation_id": str(world.orgs["ngo_a"].id), "role": "support"},
+            {"organisation_id": str(world.orgs["unhcr"].id), "role": "support"},
+        ]
+        response = client.put(
+            world.url("/items/5a/owners"),
+            json={"owners": owners},
+            headers={**world.headers("coordinator"), "If-Match": etag},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["lead"] is None
+        assert response.json()["flags"]["lead_missing"] is True
+        item = client.get(world.url("/items/5a"), headers=viewer).json()
+        assert {o["role"] for o in item["owners"]} == {"support"}
+        assert item["flags"]["lead_missing"] is True
+        listed = client.get(world.url("/items?limit=200"), headers=viewer).json()["items"]
+        assert next(i for i in listed if i["code"] == "5a")["flags"]["lead_missing"] is True
+        assert "5a" in _codes(client, world, "lead_missing=true")
+        assert _codes(client, world, "lead_missing=false") == ["6a"]
+        assert client.get(summary, headers=viewer).json()["lead_missing"] == before + 1
+        today = utcnow().date().isoformat()
+        as_of = client.get(f"{summary}?as_of={today}", headers=viewer).json()
+        assert as_of["lead_missing"] == before + 1
 
     def test_two_leads_is_422(
         self, client: TestClient, world: World, connection: Connection

@@ -14,11 +14,13 @@ import openpyxl
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from app.checklist import service as checklist
 from app.checklist.schemas import ItemCreate, ItemPatch
+from app.config import PROJECT_ROOT
 from app.core.base import frozen_now, utcnow
 from app.core.vocab import OrganisationType, OwnerRole, SituationRole
 from app.events.service import SYSTEM, Actor
@@ -41,26 +43,30 @@ from tests.factories import (
 )
 from tests.helpers import assert_problem
 
-ITEM_HEADERS = [c.header for c in service.ITEM_COLUMNS]
-ROLLUP_HEADERS = [c.header for c in service.ROLLUP_COLUMNS]
+HEADERS = [c.header for c in service.COLUMNS]
+CODE = HEADERS.index("code")
 HASHTAGS = {
-    "situation_id": "#crisis+id",
+    "situation_id": "#crisis+code",
     "situation_name": "#crisis+name",
     "host_country": "#country+code",
     "phase": "#crisis+phase",
+    "situation_start_date": "#date+start",
     "code": "#activity+code",
     "element_code": "#activity+code+element",
     "pillar": "#sector+code",
     "title": "#activity+name",
     "status": "#status+code",
     "status_note": "#status+description",
-    "target_date": "#date+target",
+    "target_date": "#date+end",
     "lead_organisation": "#org+lead+name",
     "lead_organisation_iati_type": "#org+lead+type+code",
+    "lead_organisation_iati_role": "#org+lead+role+code",
     "support_organisations": "#org+support+name",
-    "funding_organisations": "#org+funding+name",
+    "funding_organisations": "#org+funder+name",
+    "funding_organisations_iati_role": "#org+funder+role+code",
     "implementing_organisations": "#org+impl+name",
-    "last_accepted_update": "#date+updated",
+    "implementing_organisations_iati_role": "#org+impl+role+code",
+    "last_accepted_update": "#date+reported",
     "overdue": "#indicator+overdue+num",
     "lead_missing": "#indicator+lead_missing+num",
     "stale": "#indicator+stale+num",
@@ -68,6 +74,14 @@ HASHTAGS = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HXL_1_1_HASHTAG = re.compile(r"^#[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$")
+# From the HXL 1.1 dictionary (hxlstandard.org/standard/1-1final/dictionary): the hashtags
+# and attributes the exports use, and the extensions the README names.
+HXL_DICTIONARY_HASHTAGS = {"#activity", "#country", "#crisis", "#date", "#indicator", "#org"}
+HXL_DICTIONARY_HASHTAGS |= {"#sector", "#status"}
+HXL_DICTIONARY_ATTRIBUTES = {"code", "name", "type", "num", "impl", "funder"}
+HXL_DICTIONARY_ATTRIBUTES |= {"start", "end", "reported"}
+HXL_EXTENSIONS = {"phase", "element", "description", "lead", "support", "role"}
+HXL_EXTENSIONS |= {"overdue", "lead_missing", "stale", "no_data"}
 
 
 def _export(
@@ -121,6 +135,16 @@ def _annex_order(client: TestClient, world: World) -> list[str]:
     return [item["code"] for item in response.json()["items"]]
 
 
+def _situation_cells(situation: Situation) -> dict[str, str]:
+    return {
+        "situation_id": str(situation.id),
+        "situation_name": situation.name,
+        "host_country": situation.host_country,
+        "phase": situation.phase.value,
+        "situation_start_date": situation.start_date.isoformat(),
+    }
+
+
 def _blank_flags(**flags: str) -> dict[str, str]:
     return {"overdue": "0", "lead_missing": "1", "stale": "0", "no_data": "1", **flags}
 
@@ -129,7 +153,7 @@ class TestSituationExport:
     def test_csv_is_one_row_per_item_in_annex_order(self, client: TestClient, world: World) -> None:
         response = _export(client, world.url("/export"), world.headers("viewer"))
         rows = _csv(response)
-        assert list(rows[0]) == ITEM_HEADERS
+        assert list(rows[0]) == HEADERS
         assert [row["code"] for row in rows] == _annex_order(client, world)
         assert len(rows) == 43
         today = utcnow().strftime("%Y%m%d")
@@ -142,6 +166,7 @@ class TestSituationExport:
     def test_rows_of_the_world_by_hand(self, client: TestClient, world: World) -> None:
         rows = _rows_by_code(_csv(_export(client, world.url("/export"), world.headers("viewer"))))
         assert rows["5a"] == {
+            **_situation_cells(world.s1),
             "code": "5a",
             "element_code": "5a",
             "pillar": "reception",
@@ -151,9 +176,12 @@ class TestSituationExport:
             "target_date": "",
             "lead_organisation": world.orgs["ngo_a"].name,
             "lead_organisation_iati_type": "22",
+            "lead_organisation_iati_role": "2",
             "support_organisations": "",
             "funding_organisations": world.orgs["unhcr"].name,
+            "funding_organisations_iati_role": "1",
             "implementing_organisations": "",
+            "implementing_organisations_iati_role": "",
             "last_accepted_update": "",
             **_blank_flags(lead_missing="0"),
         }
@@ -191,6 +219,7 @@ class TestSituationExport:
 
         rows = _rows_by_code(_csv(_export(client, world.url("/export"), world.headers("viewer"))))
         assert {k: v for k, v in rows["5b"].items() if k not in ("title",)} == {
+            **_situation_cells(world.s1),
             "code": "5b",
             "element_code": "5b",
             "pillar": "reception",
@@ -199,9 +228,12 @@ class TestSituationExport:
             "target_date": past.isoformat(),
             "lead_organisation": orgs["gov"].name,
             "lead_organisation_iati_type": "10",
+            "lead_organisation_iati_role": "2",
             "support_organisations": "; ".join(sorted([orgs["ngo_b"].name, orgs["rlo"].name])),
             "funding_organisations": "; ".join(sorted([orgs["ngo_b"].name, orgs["unhcr"].name])),
+            "funding_organisations_iati_role": "1",
             "implementing_organisations": orgs["ngo_a"].name,
+            "implementing_organisations_iati_role": "4",
             "last_accepted_update": "",
             **_blank_flags(overdue="1", lead_missing="0"),
         }
@@ -266,40 +298,93 @@ class TestSituationExport:
         assert response.headers["content-disposition"].endswith('-hxl.csv"')
         assert len(_csv(response, hashtags=True)) == 43
         dataset = hxl.data(io.BytesIO(response.content))
-        assert [c.header for c in dataset.columns] == ITEM_HEADERS
-        assert [c.display_tag for c in dataset.columns] == [HASHTAGS[h] for h in ITEM_HEADERS]
-        rows = {row.get("#activity+code"): row for row in dataset}
+        assert [c.header for c in dataset.columns] == HEADERS
+        assert [c.display_tag for c in dataset.columns] == [HASHTAGS[h] for h in HEADERS]
+        every = list(dataset)
+        rows = {row.get("#activity+code"): row for row in every}
         assert rows["5a"].get("#org+lead+name") == world.orgs["ngo_a"].name
         assert rows["5a"].get("#org+lead+type+code") == "22"
-        assert rows["5a"].get("#org+funding") == world.orgs["unhcr"].name
+        assert rows["5a"].get("#org+funder") == world.orgs["unhcr"].name
+        assert rows["5a"].get("#org+funder+role") == "1"
         assert rows["6a"].get("#sector") == "immediate_needs"
         assert rows["6a"].get("#indicator+no_data") == "1"
+        assert rows["6a"].get("#org+impl") is None
+        # The per-situation file names its crisis and country on every row, as the roll-up does.
+        assert {(r.get("#crisis+code"), r.get("#crisis+name")) for r in every} == {
+            (str(world.s1.id), world.s1.name)
+        }
+        assert {r.get("#country+code") for r in every} == {"UGA"}
+        assert {r.get("#date+start") for r in every} == {world.s1.start_date.isoformat()}
+        assert (rows["5a"].get("#date+reported"), rows["5a"].get("#date+end")) == (None, None)
+
+    def test_hxl_dates_are_reported_start_and_end(
+        self, client: TestClient, world: World, db: Session
+    ) -> None:
+        _patch(db, world.s1, "6a", target_date=date(2027, 6, 30))
+        _accept(db, world, world.s1, "5a")
+        db.commit()
+        response = _export(client, world.url("/export"), world.headers("viewer"), "hxl")
+        rows = {row.get("#activity+code"): row for row in hxl.data(io.BytesIO(response.content))}
+        assert rows["6a"].get("#date+end") == "2027-06-30"
+        assert rows["5a"].get("#date+reported") == utcnow().date().isoformat()
 
     def test_hashtags_are_valid_hxl_1_1(self) -> None:
-        for column in service.ROLLUP_COLUMNS:
+        for column in service.COLUMNS:
             assert HXL_1_1_HASHTAG.fullmatch(column.hashtag), column.hashtag
             assert hxl.model.Column.parse(column.hashtag).display_tag == column.hashtag
-        assert len({c.hashtag for c in service.ROLLUP_COLUMNS}) == len(service.ROLLUP_COLUMNS)
+        assert len({c.hashtag for c in service.COLUMNS}) == len(service.COLUMNS)
+
+    def test_hashtags_come_from_the_dictionary_or_are_named_extensions(self) -> None:
+        readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+        for column in service.COLUMNS:
+            parsed = hxl.model.Column.parse(column.hashtag)
+            assert parsed.tag in HXL_DICTIONARY_HASHTAGS, column.hashtag
+            unknown = set(parsed.attributes) - HXL_DICTIONARY_ATTRIBUTES
+            assert unknown <= HXL_EXTENSIONS, column.hashtag
+        for extension in HXL_EXTENSIONS:
+            assert f"`+{extension}`" in readme, extension
 
     def test_xlsx_has_the_header_and_hashtag_rows(self, client: TestClient, world: World) -> None:
         response = _export(client, world.url("/export"), world.headers("coordinator"), "xlsx")
         assert response.headers["content-disposition"].endswith('.xlsx"')
         header, hashtags, *body = _xlsx(response)
-        assert list(header) == ITEM_HEADERS
-        assert list(hashtags) == [HASHTAGS[h] for h in ITEM_HEADERS]
+        assert list(header) == HEADERS
+        assert list(hashtags) == [HASHTAGS[h] for h in HEADERS]
         assert len(body) == 43
-        rows = {row[0]: dict(zip(ITEM_HEADERS, row, strict=True)) for row in body}
+        rows = {row[CODE]: dict(zip(HEADERS, row, strict=True)) for row in body}
         assert rows["5a"]["lead_organisation"] == world.orgs["ngo_a"].name
         assert rows["5a"]["funding_organisations"] == world.orgs["unhcr"].name
         assert (rows["5a"]["support_organisations"], rows["5a"]["target_date"]) == (None, None)
         assert (rows["5a"]["no_data"], rows["5a"]["lead_missing"]) == (1, 0)
 
+    def test_xlsx_has_column_widths_and_an_autofilter_under_the_headers(
+        self, client: TestClient, world: World
+    ) -> None:
+        response = _export(client, world.url("/export"), world.headers("viewer"), "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        widths = [
+            sheet.column_dimensions[get_column_letter(n)].width for n in range(1, len(HEADERS) + 1)
+        ]
+        assert widths == [float(c.width) for c in service.COLUMNS]
+        assert widths[HEADERS.index("title")] > widths[HEADERS.index("code")]
+        # The filter's header is the hashtag row: sorting keeps both header rows on top.
+        assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(HEADERS))}{2 + 43}"
+        assert sheet.freeze_panes == "A3"
+
+    def test_xlsx_of_nothing_filters_its_header_only(
+        self, client: TestClient, world: World
+    ) -> None:
+        url = TestRollupExport.URL
+        response = _export(client, url, world.headers("stranger"), "xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(HEADERS))}2"
+
     def test_xlsx_dates_are_dates(self, client: TestClient, world: World, db: Session) -> None:
         _patch(db, world.s1, "5a", target_date=date(2027, 6, 30))
         db.commit()
         response = _export(client, world.url("/export"), world.headers("viewer"), "xlsx")
-        rows = {row[0]: row for row in _xlsx(response)[2:]}
-        assert rows["5a"][ITEM_HEADERS.index("target_date")] == datetime(2027, 6, 30)
+        rows = {row[CODE]: row for row in _xlsx(response)[2:]}
+        assert rows["5a"][HEADERS.index("target_date")] == datetime(2027, 6, 30)
 
     def test_user_text_never_starts_a_formula(
         self, client: TestClient, world: World, db: Session, registry: TemplateRegistry
@@ -326,10 +411,10 @@ class TestSituationExport:
 
         response = _export(client, world.url("/export"), world.headers("viewer"), "xlsx")
         workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-        cells = {row[0].value: row for row in workbook.active.iter_rows(min_row=3)}
-        lead = cells["5c"][ITEM_HEADERS.index("lead_organisation")]
+        cells = {row[CODE].value: row for row in workbook.active.iter_rows(min_row=3)}
+        lead = cells["5c"][HEADERS.index("lead_organisation")]
         assert (lead.value, lead.data_type) == (evil.name, "s")
-        assert cells["5c.local"][ITEM_HEADERS.index("title")].data_type == "s"
+        assert cells["5c.local"][HEADERS.index("title")].data_type == "s"
 
     def test_hidden_from_non_members(self, client: TestClient, world: World) -> None:
         assert_problem(client.get(world.url("/export"), headers=world.headers("outsider")), 404)
@@ -348,7 +433,7 @@ class TestRollupExport:
 
     def test_partners_see_their_situations_only(self, client: TestClient, world: World) -> None:
         rows = _csv(_export(client, self.URL, world.headers("partner_a")))
-        assert list(rows[0]) == ROLLUP_HEADERS
+        assert list(rows[0]) == HEADERS
         assert len(rows) == 43
         assert {
             (r["situation_id"], r["situation_name"], r["host_country"], r["phase"]) for r in rows
@@ -362,9 +447,33 @@ class TestRollupExport:
         assert kenya["5a"]["lead_organisation"] == world.orgs["rlo"].name
         assert kenya["5a"]["lead_organisation_iati_type"] == "22"
 
+    def test_owners_carry_their_iati_roles_and_support_none(
+        self, client: TestClient, world: World, db: Session
+    ) -> None:
+        orgs = world.orgs
+        set_owners(db, world.s1, "5c", (orgs["rlo"], OwnerRole.SUPPORT))
+        set_owners(
+            db,
+            world.s1,
+            "5d",
+            (orgs["gov"], OwnerRole.LEAD),
+            (orgs["unhcr"], OwnerRole.FUNDING),
+            (orgs["ngo_a"], OwnerRole.IMPLEMENTING),
+            (orgs["ngo_b"], OwnerRole.SUPPORT),
+        )
+        db.commit()
+        roles = ("lead_organisation", "funding_organisations", "implementing_organisations")
+        response = _export(client, self.URL, world.headers("partner_a"), "xlsx")
+        _, _, *body = _xlsx(response)
+        rows = {row[CODE]: dict(zip(HEADERS, row, strict=True)) for row in body}
+        assert [rows["5d"][f"{role}_iati_role"] for role in roles] == ["2", "1", "4"]
+        assert rows["5c"]["support_organisations"] == orgs["rlo"].name
+        assert [rows["5c"][f"{role}_iati_role"] for role in roles] == [None, None, None]
+        assert not any(header.startswith("support") and "iati" in header for header in HEADERS)
+
     def test_strangers_get_the_header_rows_only(self, client: TestClient, world: World) -> None:
         headers = world.headers("stranger")
-        assert _export(client, self.URL, headers).text.splitlines() == [",".join(ROLLUP_HEADERS)]
+        assert _export(client, self.URL, headers).text.splitlines() == [",".join(HEADERS)]
         assert _csv(_export(client, self.URL, headers, "hxl"), hashtags=True) == []
         assert len(_xlsx(_export(client, self.URL, headers, "xlsx"))) == 2
 
@@ -506,10 +615,10 @@ def test_rows_carry_utc_dates(db: Session, world: World) -> None:
     with frozen_now(late):
         _accept(db, world, world.s1, "5a")
     rows = {
-        row[0]: row
+        row[CODE]: row
         for row in service.situation_rows(db, world.s1.id, 90, now=late + timedelta(hours=2))
     }
-    assert rows["5a"][ITEM_HEADERS.index("last_accepted_update")] == date(2026, 3, 1)
+    assert rows["5a"][HEADERS.index("last_accepted_update")] == date(2026, 3, 1)
 
 
 def test_file_names_are_plain_ascii() -> None:

@@ -30,6 +30,28 @@ class TestCreateOrganisation:
         assert body["iati_type"] == "22"
         assert client.get(f"{ORGS}/{body['id']}", headers=world.headers("viewer")).json() == body
 
+    def test_kosovo_is_a_country_as_xkx(
+        self, client: TestClient, world: World, unique: str
+    ) -> None:
+        headers = world.headers("admin")
+        response = client.post(
+            ORGS,
+            json={"name": f"Kosovo Council {unique}", "type": "refugee_led", "country": "XKX"},
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["country"] == "XKX"
+        listed = client.get(f"{ORGS}?country=xkx&limit=100", headers=headers).json()["items"]
+        assert response.json()["id"] in {o["id"] for o in listed}
+        assert_problem(
+            client.post(
+                ORGS,
+                json={"name": f"No such {unique}", "type": "other", "country": "XKY"},
+                headers=headers,
+            ),
+            422,
+        )
+
     def test_every_type_of_the_vocabulary_is_accepted(
         self, client: TestClient, world: World, unique: str
     ) -> None:

@@ -122,6 +122,46 @@ class TestCreateSituation:
             422,
         )
 
+    def test_returns_are_counted_with_unhcrs_population_types(
+        self, client: TestClient, world: World
+    ) -> None:
+        returns = [
+            {"population_type": kind, "date": "2025-06-30", "total": total}
+            for kind, total in (("RET", 40), ("RDP", 30), ("IOC", 20))
+        ]
+        response = client.post(
+            SITUATIONS, json=_new_situation(population=returns), headers=world.headers("admin")
+        )
+        assert response.status_code == 201, response.text
+        read = client.get(f"{SITUATIONS}/{response.json()['id']}", headers=world.headers("admin"))
+        assert {(p["population_type"], p["total"]) for p in read.json()["population"]} == {
+            ("RET", 40),
+            ("RDP", 30),
+            ("IOC", 20),
+        }
+
+    def test_kosovo_is_xkx_as_unhcr_and_ocha_code_it(
+        self, client: TestClient, world: World
+    ) -> None:
+        headers = world.headers("admin")
+        response = client.post(
+            SITUATIONS,
+            json=_new_situation(
+                name="Refugees in Kosovo", host_country="xkx", origin_countries=["SRB", "XKX"]
+            ),
+            headers=headers,
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert (body["host_country"], body["origin_countries"]) == ("XKX", ["SRB", "XKX"])
+        listed = client.get(f"{SITUATIONS}?host_country=XKX&limit=200", headers=headers).json()
+        assert [s["id"] for s in listed["items"]] == [body["id"]]
+        summary = client.get("/api/v1/summary?host_country=XKX", headers=headers)
+        assert summary.status_code == 200, summary.text
+        export = client.get("/api/v1/summary/export?host_country=XKX", headers=headers)
+        assert export.status_code == 200, export.text
+        assert ",XKX," in export.text
+
     def test_unknown_template_is_422(self, client: TestClient, world: World) -> None:
         response = client.post(
             SITUATIONS, json=_new_situation(template_id="no-such"), headers=world.headers("admin")

@@ -1,6 +1,7 @@
 """Partner updates: submit, review, list, history, idempotent retries, batches."""
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -8,8 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from app.core.base import utcnow
 from app.core.vocab import OwnerRole, ReviewPolicy, SituationRole
-from app.models import Event, Update
+from app.idempotency.service import KEY_TTL
+from app.models import Event, IdempotencyKey, Update
 from app.templates.registry import TemplateRegistry
 from tests.factories import World, add_member, make_situation, set_owners
 from tests.helpers import assert_problem, state_fingerprint
@@ -316,6 +319,39 @@ class TestIdempotency:
         assert retry.headers["location"] == first.headers["location"]
         assert "idempotent-replayed" not in first.headers
         assert _count_updates(db) == before + 1
+
+    def test_an_expired_key_stops_replaying(
+        self, client: TestClient, world: World, db: Session
+    ) -> None:
+        """After its 72 hours the key is forgotten: the same request makes a new update."""
+        key = {"Idempotency-Key": "report-2026-11"}
+        before = _count_updates(db)
+        first = _submit(client, world, "partner_a", "5a", **key)
+        assert first.status_code == 201, first.text
+
+        def age_key(expires_in: timedelta) -> None:
+            now = utcnow()
+            stored = select(IdempotencyKey).where(IdempotencyKey.key == key["Idempotency-Key"])
+            for row in db.scalars(stored):
+                row.created_at, row.expires_at = now + expires_in - KEY_TTL, now + expires_in
+            db.commit()
+
+        age_key(timedelta(minutes=1))
+        almost = _submit(client, world, "partner_a", "5a", **key)
+        assert almost.headers["idempotent-replayed"] == "true"
+        assert almost.json()["id"] == first.json()["id"]
+
+        age_key(timedelta(seconds=-1))
+        after = _submit(client, world, "partner_a", "5a", **key)
+        assert after.status_code == 201, after.text
+        assert "idempotent-replayed" not in after.headers
+        assert after.json()["id"] != first.json()["id"]
+        assert _count_updates(db) == before + 2
+        # The key now stands for the new update, for another 72 hours.
+        again = _submit(client, world, "partner_a", "5a", **key)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == after.json()["id"]
+        assert _count_updates(db) == before + 2
 
     def test_same_key_with_another_body_is_422(
         self, client: TestClient, world: World, connection: Connection

@@ -81,12 +81,18 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# Codes from the ISO 3166 user-assigned range that UNHCR and OCHA use, which pycountry lacks.
+USER_ASSIGNED_COUNTRIES: dict[str, str] = {"XKX": "Kosovo"}
+
+
 def _normalise_country(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     code = value.strip().upper()
     if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise ValueError("must be an ISO 3166-1 alpha-3 country code")
+    if code in USER_ASSIGNED_COUNTRIES:
+        return code
     if pycountry.countries.get(alpha_3=code) is None:
         raise ValueError("is not a known ISO 3166-1 alpha-3 country code")
     return code
@@ -99,7 +105,7 @@ CountryCode = Annotated[
         min_length=3,
         max_length=3,
         pattern=r"^[A-Za-z]{3}$",
-        description="ISO 3166-1 alpha-3",
+        description="ISO 3166-1 alpha-3, or XKX (Kosovo, as UNHCR and OCHA code it)",
         examples=["UGA"],
     ),
 ]
@@ -130,6 +136,8 @@ def country_name(code: str | None) -> str | None:
     """Return the English short name of an alpha-3 country code."""
     if code is None:
         return None
+    if code in USER_ASSIGNED_COUNTRIES:
+        return USER_ASSIGNED_COUNTRIES[code]
     country = pycountry.countries.get(alpha_3=code)
     return None if country is None else str(country.name)
 

@@ -55,10 +55,11 @@ class OwnerRole(StrEnum):
     IMPLEMENTING = "implementing"
 
 
-# IATI OrganisationRole codelist: 1 Funding, 2 Accountable, 3 Extending, 4 Implementing.
+# IATI OrganisationRole codelist (https://iatistandard.org/en/iati-standard/203/codelists/organisationrole/):
+# 1 Funding, 2 Accountable, 3 Extending, 4 Implementing. A supporting organisation has no IATI
+# role (3 Extending manages funds on the funder's behalf), so `support` is left out.
 IATI_ORGANISATION_ROLE: dict[OwnerRole, str] = {
     OwnerRole.LEAD: "2",
-    OwnerRole.SUPPORT: "3",
     OwnerRole.FUNDING: "1",
     OwnerRole.IMPLEMENTING: "4",
 }
@@ -102,6 +103,10 @@ class PopulationType(StrEnum):
     STA = "STA"
     OOC = "OOC"
     HST = "HST"
+    # Durable solutions count returns: refugees and IDPs who went home, and others of concern.
+    RET = "RET"
+    RDP = "RDP"
+    IOC = "IOC"
 
 
 class UpdateState(StrEnum):

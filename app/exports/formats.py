@@ -1,7 +1,10 @@
 """Write export rows as CSV, HXL-tagged CSV or XLSX, a chunk of bytes at a time.
 
 Every format opens with the header row; HXL and XLSX follow it with the HXL 1.1 hashtag
-row. Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
+row. XLSX sets each column's width and an autofilter whose header is the hashtag row, so
+sorting never moves either header row into the data.
+
+Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage
 return first) is prefixed with an apostrophe in CSV; in XLSX every text cell is typed as
 text, which spreadsheets never evaluate, so it keeps its value.
 """
@@ -21,6 +24,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 
 from app.exports.service import Cell, Column
 
@@ -107,10 +111,16 @@ def xlsx_chunks(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> It
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("checklist")
     sheet.freeze_panes = "A3"
+    # A write-only sheet writes its column widths with the first row, so they come first.
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
     sheet.append([_xlsx_cell(sheet, c.header) for c in columns])
     sheet.append([_xlsx_cell(sheet, c.hashtag) for c in columns])
+    last_row = 2
     for row in rows:
         sheet.append([_xlsx_cell(sheet, cell) for cell in row])
+        last_row += 1
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(columns))}{last_row}"
     with SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES) as spool:
         workbook.save(spool)
         spool.seek(0)

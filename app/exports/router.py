@@ -54,7 +54,7 @@ def export_situation(
         return service.situation_rows(session, situation_id, stale_after_days, now=now)
 
     name = formats.filename(access.situation.name, export_format, now.date())
-    return _attachment(sessions, rows, service.ITEM_COLUMNS, export_format, name)
+    return _attachment(sessions, rows, service.COLUMNS, export_format, name)
 
 
 @router.get("/summary/export", response_class=StreamingResponse, responses=FILE_RESPONSES)
@@ -74,7 +74,7 @@ def export_rollup(
 
     stem = "-".join(["rollup", *(part for part in (host_country, phase) if part)])
     name = formats.filename(stem, export_format, now.date())
-    return _attachment(sessions, rows, service.ROLLUP_COLUMNS, export_format, name)
+    return _attachment(sessions, rows, service.COLUMNS, export_format, name)
 
 
 def _attachment(

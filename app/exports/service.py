@@ -1,5 +1,8 @@
 """The rows of an export: one per checklist item, in Annex I order, read chunk by chunk.
 
+Both exports, one situation's and the roll-up, have the same ``COLUMNS``: the situation's,
+then the item's. Owners come by role, each role with its IATI OrganisationRole code.
+
 Items come from one query ordered by situation name and Annex I position, read
 ``chunk_size`` rows at a time, with their other owners' names joined in SQL: one
 statement per export, whatever its size. Flags are computed in SQL with the definitions
@@ -24,7 +27,7 @@ from sqlalchemy.sql import Subquery
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold
 from app.core.sqltime import days_before
-from app.core.vocab import IATI_ORGANISATION_TYPE, OwnerRole
+from app.core.vocab import IATI_ORGANISATION_ROLE, IATI_ORGANISATION_TYPE, OwnerRole
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 
 CHUNK_SIZE = 500
@@ -36,39 +39,47 @@ Row = tuple[Cell, ...]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an export: its header and its HXL 1.1 hashtag."""
+    """One column of an export: its header, its HXL 1.1 hashtag, its width in XLSX."""
 
     header: str
     hashtag: str
+    width: int = 14
 
 
+# Hashtags and attributes are the HXL 1.1 dictionary's, except the extensions the README
+# names: +phase, +element, +description (on #status), +lead, +support, +role, and the
+# flags' attributes on #indicator.
 SITUATION_COLUMNS: tuple[Column, ...] = (
-    Column("situation_id", "#crisis+id"),
-    Column("situation_name", "#crisis+name"),
-    Column("host_country", "#country+code"),
+    Column("situation_id", "#crisis+code", 38),
+    Column("situation_name", "#crisis+name", 40),
+    Column("host_country", "#country+code", 8),
     # Not #status: a bare #status pattern must find the item's status, not the phase.
     Column("phase", "#crisis+phase"),
+    Column("situation_start_date", "#date+start", 12),
 )
 ITEM_COLUMNS: tuple[Column, ...] = (
-    Column("code", "#activity+code"),
-    Column("element_code", "#activity+code+element"),
-    Column("pillar", "#sector+code"),
-    Column("title", "#activity+name"),
+    Column("code", "#activity+code", 10),
+    Column("element_code", "#activity+code+element", 10),
+    Column("pillar", "#sector+code", 18),
+    Column("title", "#activity+name", 60),
     Column("status", "#status+code"),
-    Column("status_note", "#status+description"),
-    Column("target_date", "#date+target"),
-    Column("lead_organisation", "#org+lead+name"),
-    Column("lead_organisation_iati_type", "#org+lead+type+code"),
-    Column("support_organisations", "#org+support+name"),
-    Column("funding_organisations", "#org+funding+name"),
-    Column("implementing_organisations", "#org+impl+name"),
-    Column("last_accepted_update", "#date+updated"),
-    Column("overdue", "#indicator+overdue+num"),
-    Column("lead_missing", "#indicator+lead_missing+num"),
-    Column("stale", "#indicator+stale+num"),
-    Column("no_data", "#indicator+no_data+num"),
+    Column("status_note", "#status+description", 40),
+    Column("target_date", "#date+end", 12),
+    Column("lead_organisation", "#org+lead+name", 30),
+    Column("lead_organisation_iati_type", "#org+lead+type+code", 8),
+    Column("lead_organisation_iati_role", "#org+lead+role+code", 8),
+    Column("support_organisations", "#org+support+name", 30),
+    Column("funding_organisations", "#org+funder+name", 30),
+    Column("funding_organisations_iati_role", "#org+funder+role+code", 8),
+    Column("implementing_organisations", "#org+impl+name", 30),
+    Column("implementing_organisations_iati_role", "#org+impl+role+code", 8),
+    Column("last_accepted_update", "#date+reported", 12),
+    Column("overdue", "#indicator+overdue+num", 8),
+    Column("lead_missing", "#indicator+lead_missing+num", 8),
+    Column("stale", "#indicator+stale+num", 8),
+    Column("no_data", "#indicator+no_data+num", 8),
 )
-ROLLUP_COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
+COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
 _OTHER_ROLES = (OwnerRole.SUPPORT, OwnerRole.FUNDING, OwnerRole.IMPLEMENTING)
 
 
@@ -80,10 +91,10 @@ def situation_rows(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Row]:
-    """Yield one row of ``ITEM_COLUMNS`` per item of a situation, in Annex I order."""
+    """Yield one row of ``COLUMNS`` per item of a situation, in Annex I order."""
     items = ChecklistItem.situation_id == situation_id
     stmt = _items_query(items, now, stale_threshold(now, stale_after_days))
-    yield from _rows(session, stmt, chunk_size, with_situation=False)
+    yield from _rows(session, stmt, chunk_size)
 
 
 def rollup_rows(
@@ -93,7 +104,7 @@ def rollup_rows(
     now: datetime,
     chunk_size: int = CHUNK_SIZE,
 ) -> Iterator[Row]:
-    """Yield one row of ``ROLLUP_COLUMNS`` per item of the given situations.
+    """Yield one row of ``COLUMNS`` per item of the given situations.
 
     Situations come by name, their items in Annex I order; each situation is stale by
     its own ``stale_after_days``.
@@ -101,7 +112,7 @@ def rollup_rows(
     threshold = days_before(now, Situation.stale_after_days)
     items = ChecklistItem.situation_id.in_(situation_ids.scalar_subquery())
     stmt = _items_query(items, now, threshold)
-    yield from _rows(session, stmt, chunk_size, with_situation=True)
+    yield from _rows(session, stmt, chunk_size)
 
 
 def _flag(condition: ColumnElement[bool], label: str) -> ColumnElement[Any]:
@@ -156,14 +167,16 @@ def _items_query(
     lead = aliased(ItemOwner, name="lead_owner")
     lead_org = aliased(Organisation, name="lead_organisation")
     others = _other_names(items)
-    # In the order of ``ROLLUP_COLUMNS``, but for ``last_accepted_update_at`` (a date in
-    # the export) and the situation's id (its usual text): ``_row`` relies on it.
+    # In the order of ``COLUMNS``, but for the IATI roles (from the names), the
+    # ``last_accepted_update_at`` (a date in the export) and the situation's id (its usual
+    # text): ``_row`` relies on it.
     return (
         select(
             _as_stored(Situation.id, "situation_id"),
             Situation.name.label("situation_name"),
             Situation.host_country,
             _as_stored(Situation.phase, "phase"),
+            Situation.start_date,
             item.code,
             item.element_code,
             _as_stored(item.pillar, "pillar"),
@@ -192,23 +205,40 @@ def _items_query(
     )
 
 
-def _rows(
-    session: Session, stmt: Select[*tuple[Any, ...]], chunk_size: int, *, with_situation: bool
-) -> Iterator[Row]:
+def _rows(session: Session, stmt: Select[*tuple[Any, ...]], chunk_size: int) -> Iterator[Row]:
     # Core rows rather than ORM ones: the same tuples, without the ORM's work per row.
     result = session.connection().execute(stmt.execution_options(yield_per=chunk_size))
     for row in result:
-        yield _row(row, with_situation=with_situation)
+        yield _row(row)
 
 
-def _row(row: Any, *, with_situation: bool) -> Row:
-    situation_id, situation_name, host_country, phase, *cells, accepted = row[:-4]
-    overdue, lead_missing, stale, no_data = row[-4:]
-    last_accepted = accepted.date() if accepted is not None else None
-    item: Row = (*cells, last_accepted, overdue, lead_missing, stale, no_data)
-    if not with_situation:
-        return item
-    return (_id_text(situation_id), situation_name, host_country, phase, *item)
+_LEAD_ROLE = IATI_ORGANISATION_ROLE[OwnerRole.LEAD]
+_FUNDING_ROLE = IATI_ORGANISATION_ROLE[OwnerRole.FUNDING]
+_IMPLEMENTING_ROLE = IATI_ORGANISATION_ROLE[OwnerRole.IMPLEMENTING]
+
+
+def _row(row: Any) -> Row:
+    (situation_id, situation_name, host_country, phase, start_date, *item) = row[:12]
+    lead, lead_type, support, funding, implementing, accepted = row[12:18]
+    return (
+        _id_text(situation_id),
+        situation_name,
+        host_country,
+        phase,
+        start_date,
+        *item,
+        lead,
+        lead_type,
+        # An owner role's IATI OrganisationRole, where its column names an organisation.
+        _LEAD_ROLE if lead is not None else None,
+        support,
+        funding,
+        _FUNDING_ROLE if funding is not None else None,
+        implementing,
+        _IMPLEMENTING_ROLE if implementing is not None else None,
+        accepted.date() if accepted is not None else None,
+        *row[18:],
+    )
 
 
 @lru_cache(maxsize=64)

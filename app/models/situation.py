@@ -11,9 +11,6 @@ from app.core.base import Base, Timestamps, UUIDPrimaryKey, same_as_created, str
 from app.core.vocab import Phase, PopulationType, ReviewPolicy, SituationRole
 from app.models.user import User
 
-AGE_BANDS = ("0_4", "5_11", "12_17", "18_59", "60_plus")
-SEXES = ("female", "male")
-
 
 class Situation(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "situation"

@@ -108,11 +108,6 @@ class BulkReviewIn(ReviewIn):
     update_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BATCH)
 
 
-class UserRef(OutputModel):
-    id: uuid.UUID
-    name: str
-
-
 class UpdateRead(OutputModel):
     id: uuid.UUID
     situation_id: uuid.UUID
