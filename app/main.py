@@ -13,6 +13,7 @@ from app.checklist.listing import RenderCache
 from app.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmakers, session_turns, writer_queue
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
@@ -48,9 +49,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = FastAPI(
         title="CRRF Case Manager",
-        version="1.0.0",
+        version=api_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
     include_api(app)
+    install_openapi(app)
     if settings.docs_enabled:
         mount_docs(app, app.title)
     app.include_router(dashboard_router)

@@ -193,22 +193,3 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[dict[str, Any]] | None = None
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed request (e.g. an invalid cursor)"),
-    401: _problem("Missing, invalid, revoked or expired token"),
-    403: _problem("Visible, but your role does not allow the change"),
-    404: _problem("No such resource, or you may not see it"),
-    405: _problem("Method not allowed"),
-    409: _problem("Conflict with the current state"),
-    413: _problem("Request body too large"),
-    422: _problem("Invalid values; `errors` says where and why"),
-    429: _problem("Rate limited; see Retry-After"),
-    500: _problem("Unexpected server error"),
-    503: _problem("Database unavailable or busy; see Retry-After"),
-}

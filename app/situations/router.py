@@ -118,7 +118,13 @@ def get_member(user_id: uuid.UUID, access: MembersReader, session: SessionDep) -
     return MembershipRead.model_validate(service.get_member(session, access.situation.id, user_id))
 
 
-@router.put("/{sid}/members/{user_id}")
+@router.put(
+    "/{sid}/members/{user_id}",
+    responses={
+        200: {"description": "The user was a member already: their role now"},
+        201: {"description": "The user is a new member", "model": MembershipRead},
+    },
+)
 def set_member(
     user_id: uuid.UUID,
     data: MembershipIn,
