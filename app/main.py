@@ -20,6 +20,7 @@ from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
 from app.ops.metrics import MetricsMiddleware, route_names
+from app.ops.problem_pages import router as problem_pages_router
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(MetricsMiddleware)
     app.include_router(ops_router)
+    app.include_router(problem_pages_router)
     include_api(app)
     install_openapi(app)
     if settings.docs_enabled:

@@ -15,6 +15,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["type"].startswith("/problems/")
+    assert body["instance"] == response.request.url.path
     assert body["title"] and body["detail"]
     assert "Traceback" not in response.text
     return body

@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import PROJECT_ROOT
+from app.core.errors import AppError
+from app.core.problem_types import PROBLEM_TYPES
 from app.core.problems import PROBLEM_MEDIA_TYPE
+from tests.helpers import assert_problem
 
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]{2,40}$")
 WRITES = {"post", "put", "patch", "delete"}
@@ -150,3 +154,31 @@ class TestHeaders:
                 "$ref": "#/components/schemas/MembershipRead"
             }
         assert "Location" in put["201"]["headers"]
+
+
+class TestProblemTypes:
+    def test_every_error_class_has_a_documented_type(self) -> None:
+        slugs = {cls.slug for cls in [AppError, *_subclasses(AppError)]}
+        assert slugs <= set(PROBLEM_TYPES)
+        documented = (PROJECT_ROOT / "docs" / "problems.md").read_text()
+        assert [s for s in PROBLEM_TYPES if f"`/problems/{s}`" not in documented] == []
+
+    def test_a_problem_type_resolves_to_its_page(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/api/v1/users/me"), 401)
+        assert body["instance"] == "/api/v1/users/me"
+        page = client.get(body["type"])
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Unauthorized" in page.text and "Authorization: Bearer" in page.text
+
+    def test_a_framework_error_points_at_a_page_too(self, client: TestClient) -> None:
+        body = assert_problem(client.delete("/api/v1/templates"), 405)
+        assert client.get(body["type"]).status_code == 200
+
+    def test_an_unknown_type_is_a_problem_itself(self, client: TestClient) -> None:
+        body = assert_problem(client.get("/problems/no-such-thing"), 404)
+        assert body["instance"] == "/problems/no-such-thing"
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
