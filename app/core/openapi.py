@@ -165,6 +165,10 @@ def _document(
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
             parameter["required"] = True
+            variants = parameter["schema"].pop("anyOf", None)
+            for variant in variants or ():  # required, so never null
+                if variant.get("type") != "null":
+                    parameter["schema"].update(variant)
     responses: dict[str, Any] = operation["responses"]
     errors = error_statuses(path, route) | {
         int(s) for s in responses if s.isdigit() and int(s) >= 400
