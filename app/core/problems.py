@@ -5,6 +5,7 @@ import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +29,11 @@ _FRAMEWORK_DETAILS = {
 }
 
 
+def _instance(path: str) -> str:
+    # The path the client asked for, percent-encoded: nothing it sent comes back raw.
+    return quote(path, safe="/:")
+
+
 def problem_response(
     status: int,
     *,
@@ -44,7 +50,7 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": instance,
+        "instance": _instance(instance),
     }
     if errors is not None:
         body["errors"] = list(errors)
@@ -60,7 +66,7 @@ def problem_body(exc: AppError, instance: str | None = None) -> dict[str, Any]:
         "detail": exc.detail,
     }
     if instance is not None:
-        body["instance"] = instance
+        body["instance"] = _instance(instance)
     if exc.errors is not None:
         body["errors"] = exc.errors
     return body
