@@ -3,7 +3,6 @@
 from fastapi import APIRouter, FastAPI
 
 from app.checklist.router import router as checklist_router
-from app.core.problems import PROBLEM_RESPONSES
 from app.exports.router import router as exports_router
 from app.organisations.router import router as organisations_router
 from app.reporting.router import router as reporting_router
@@ -28,6 +27,6 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
 
 
 def include_api(app: FastAPI) -> None:
-    """Mount every domain router under ``/api/v1`` with the problem responses documented."""
+    """Mount every domain router under ``/api/v1`` (``app.core.openapi`` documents errors)."""
     for router in DOMAIN_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+        app.include_router(router, prefix=API_PREFIX)

@@ -12,6 +12,7 @@ from app.checklist.listing import RenderCache
 from app.config import Settings, get_settings
 from app.core.db import make_engine, make_sessionmakers, session_turns, writer_queue
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
@@ -19,6 +20,7 @@ from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
 from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
 from app.ops.metrics import MetricsMiddleware, route_names
+from app.ops.problem_pages import router as problem_pages_router
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
 
@@ -48,9 +50,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app = FastAPI(
         title="CRRF Case Manager",
-        version="1.0.0",
+        version=api_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
@@ -97,7 +100,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(RequestLogMiddleware)
     add_request_id_middleware(app)  # outermost: every answer carries X-Request-ID
     app.include_router(ops_router)
+    app.include_router(problem_pages_router)
     include_api(app)
+    install_openapi(app)
     if settings.docs_enabled:
         mount_docs(app, app.title)
     app.include_router(dashboard_router)

@@ -1,6 +1,7 @@
 """Assertions shared by the tests."""
 
 from typing import Any
+from urllib.parse import unquote
 
 import httpx2 as httpx
 from sqlalchemy import Connection, func, select, text
@@ -15,6 +16,7 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["type"].startswith("/problems/")
+    assert unquote(body["instance"]) == response.request.url.path
     assert body["title"] and body["detail"]
     assert "Traceback" not in response.text
     return body

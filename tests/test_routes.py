@@ -9,7 +9,7 @@ from starlette.routing import Mount
 
 from app.auth.deps import PERMISSION_MARK
 
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/signin"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/signin", "/problems/{slug}"}
 # The dashboard's HTML pages: guarded like the API (signed out, they redirect to /signin).
 DASHBOARD = {
     "/",

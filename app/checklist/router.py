@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
 from app.checklist import listing, service
@@ -15,6 +16,8 @@ from app.core.etag import check_if_match, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
+from app.idempotency.deps import IdempotencyDep
+from app.idempotency.service import StoredResponse
 from app.models import ChecklistItem, Event
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
@@ -84,19 +87,27 @@ async def list_items(
     return Response(await run_to_end(request, session, page), media_type="application/json")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemRead)
 def create_item(
     data: ItemCreate,
     access: ItemsWriter,
     session: SessionDep,
     registry: RegistryDep,
-    response: Response,
-) -> ItemRead:
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
     """Add a context-specific item mapped to an Annex I element (Annex I ¶3)."""
-    item = service.create_item(session, access.situation, registry, data, Actor.of(access.user))
-    response.headers["Location"] = f"/api/v1/situations/{access.situation.id}/items/{item.code}"
-    response.headers["ETag"] = etag(item.version)
-    return service.item_read(item, access.situation, registry, utcnow())
+
+    def work() -> StoredResponse:
+        situation = access.situation
+        item = service.create_item(session, situation, registry, data, Actor.of(access.user))
+        read = service.item_read(item, situation, registry, utcnow())
+        headers = {
+            "Location": f"/api/v1/situations/{situation.id}/items/{item.code}",
+            "ETag": etag(item.version),
+        }
+        return StoredResponse(201, read.model_dump(mode="json"), headers)
+
+    return idempotency.respond(access.user, data, work)
 
 
 @router.get("/{code}")

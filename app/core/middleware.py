@@ -63,7 +63,7 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await app_error_response(ContentTooLarge())(scope, receive, send)
+            await app_error_response(ContentTooLarge(), scope["path"])(scope, receive, send)
             return
         received = 0
 

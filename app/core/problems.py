@@ -5,16 +5,18 @@ import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.errors import AppError, Conflict, ServiceUnavailable, Unprocessable
+from app.core.problem_types import problem_type, slug_for_status
 from app.ops.logs import request_id_headers
 
 log = logging.getLogger("crrf.errors")
@@ -28,9 +30,9 @@ _FRAMEWORK_DETAILS = {
 }
 
 
-def problem_type(slug: str) -> str:
-    """Return the type URI of a problem (relative, resolved against this service)."""
-    return f"/problems/{slug}"
+def _instance(path: str) -> str:
+    # The path the client asked for, percent-encoded: nothing it sent comes back raw.
+    return quote(path, safe="/:")
 
 
 def problem_response(
@@ -39,38 +41,42 @@ def problem_response(
     slug: str,
     title: str,
     detail: str,
+    instance: str,
     errors: Sequence[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response."""
+    """Build a problem+json response; ``instance`` is the request's path."""
     body: dict[str, Any] = {
         "type": problem_type(slug),
         "title": title,
         "status": status,
         "detail": detail,
+        "instance": _instance(instance),
     }
     if errors is not None:
         body["errors"] = list(errors)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def problem_body(exc: AppError) -> dict[str, Any]:
-    """The problem details of an ``AppError``, as a dict (for batch results)."""
+def problem_body(exc: AppError, instance: str | None = None) -> dict[str, Any]:
+    """The problem details of an ``AppError``, as a dict (also for batch results)."""
     body: dict[str, Any] = {
         "type": problem_type(exc.slug),
         "title": exc.title,
         "status": exc.status,
         "detail": exc.detail,
     }
+    if instance is not None:
+        body["instance"] = _instance(instance)
     if exc.errors is not None:
         body["errors"] = exc.errors
     return body
 
 
-def app_error_response(exc: AppError) -> JSONResponse:
-    """Render an ``AppError``."""
+def app_error_response(exc: AppError, instance: str) -> JSONResponse:
+    """Render an ``AppError`` raised by the request for ``instance`` (its path)."""
     return JSONResponse(
-        problem_body(exc),
+        problem_body(exc, instance),
         status_code=exc.status,
         headers=exc.headers,
         media_type=PROBLEM_MEDIA_TYPE,
@@ -111,72 +117,78 @@ def register_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None
     """Install the handlers that turn every exception into problem+json."""
 
     @app.exception_handler(AppError)
-    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
-        return app_error_response(exc)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return app_error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = sanitize_validation_errors(exc.errors())
         return problem_response(
             422,
             slug=Unprocessable.slug,
             title=Unprocessable.title,
             detail=_validation_detail(errors),
+            instance=request.url.path,
             errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         return problem_response(
             status,
-            slug=phrase.lower().replace(" ", "-"),
+            slug=slug_for_status(status),
             title=phrase,
             detail=_FRAMEWORK_DETAILS.get(status, phrase + "."),
+            instance=request.url.path,
             headers=dict(exc.headers) if exc.headers else None,
         )
 
-    def _unavailable() -> JSONResponse:
+    def _unavailable(request: Request) -> JSONResponse:
         error = ServiceUnavailable(
             "The database is unavailable or busy: retry shortly.",
             headers={"Retry-After": str(retry_after_seconds)},
         )
-        return app_error_response(error)
+        return app_error_response(error, request.url.path)
 
     @app.exception_handler(OperationalError)
-    async def _operational(_request: Request, exc: OperationalError) -> JSONResponse:
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
-        return _unavailable()
+        return _unavailable(request)
 
     @app.exception_handler(PoolTimeoutError)
-    async def _pool_timeout(_request: Request, _exc: PoolTimeoutError) -> JSONResponse:
+    async def _pool_timeout(request: Request, _exc: PoolTimeoutError) -> JSONResponse:
         log.warning("database pool exhausted")
-        return _unavailable()
+        return _unavailable(request)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, _exc: IntegrityError) -> JSONResponse:
         # A uniqueness or reference check lost a race with another request.
         log.info("integrity conflict")
         return app_error_response(
-            Conflict("The request conflicts with a change made at the same time: read, then retry.")
+            Conflict(
+                "The request conflicts with a change made at the same time: read, then retry."
+            ),
+            request.url.path,
         )
 
     @app.exception_handler(DBAPIError)
-    async def _dbapi(_request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _dbapi(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated:
             log.warning("database connection lost")
-            return _unavailable()
+            return _unavailable(request)
         log.exception("database error")
         return problem_response(
             500,
             slug=AppError.slug,
             title=AppError.title,
             detail=AppError.default_detail,
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
         # Sent from outside every middleware: it adds the request id itself.
         return problem_response(
@@ -185,6 +197,7 @@ def register_problem_handlers(app: FastAPI, *, retry_after_seconds: int) -> None
             title=AppError.title,
             detail=AppError.default_detail,
             headers=request_id_headers(),
+            instance=request.url.path,
         )
 
 
@@ -195,23 +208,5 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    instance: str = Field(description="The path of the request that failed.")
     errors: list[dict[str, Any]] | None = None
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("Malformed request (e.g. an invalid cursor)"),
-    401: _problem("Missing, invalid, revoked or expired token"),
-    403: _problem("Visible, but your role does not allow the change"),
-    404: _problem("No such resource, or you may not see it"),
-    405: _problem("Method not allowed"),
-    409: _problem("Conflict with the current state"),
-    413: _problem("Request body too large"),
-    422: _problem("Invalid values; `errors` says where and why"),
-    429: _problem("Rate limited; see Retry-After"),
-    500: _problem("Unexpected server error"),
-    503: _problem("Database unavailable or busy; see Retry-After"),
-}

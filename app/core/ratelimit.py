@@ -70,7 +70,7 @@ class RateLimitMiddleware:
                 f"Too many requests for this token: retry in {retry_after} s.",
                 headers={"Retry-After": retry_after},
             )
-            await app_error_response(error)(scope, receive, send)
+            await app_error_response(error, scope["path"])(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import String, Uuid, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core.base import utcnow
 from app.core.errors import Conflict, Unprocessable, field_error
 from app.models import IdempotencyKey
 
@@ -120,3 +122,35 @@ def store(
             "A request with this Idempotency-Key was processed at the same time: "
             "retry to get its result."
         ) from None
+
+
+def run_once(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    scope: str,
+    key: str | None,
+    payload: Any,
+    work: Callable[[], StoredResponse],
+) -> tuple[StoredResponse, bool]:
+    """Do ``work`` once per key; a retry gets the stored response. Returns it, and if replayed.
+
+    The one replay rule of every idempotent route: the same key and body within ``KEY_TTL``
+    replay the first response; another body is 422; a concurrent duplicate is 409. Without
+    a key, ``work`` simply runs.
+    """
+    if key is None:
+        return work(), False
+    found = look_up(
+        session,
+        user_id=user_id,
+        scope=scope,
+        key=key,
+        fingerprint=request_hash(payload),
+        now=utcnow(),
+    )
+    if isinstance(found, StoredResponse):
+        return found, True
+    response = work()
+    store(session, found, response.status_code, response.body, response.headers)
+    return response, False

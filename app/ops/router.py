@@ -37,6 +37,7 @@ def readyz(request: Request) -> Any:
             slug="not-ready",
             title="Service Unavailable",
             detail="The database is unreachable.",
+            instance=request.url.path,
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )
     head = head_revision()
@@ -46,6 +47,7 @@ def readyz(request: Request) -> Any:
             slug="not-ready",
             title="Service Unavailable",
             detail="The database schema is not at the latest migration: run `crrf db upgrade`.",
+            instance=request.url.path,
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )
     return JSONResponse({"status": "ready", "database": "ok", "migration": revision})

@@ -3,13 +3,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import CanReadOrganisations, CanWriteOrganisations
 from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
 from app.core.schemas import CountryCode, SearchText
 from app.core.vocab import OrganisationType
+from app.idempotency.deps import IdempotencyDep
+from app.idempotency.service import StoredResponse
 from app.models import Organisation
 from app.organisations import service
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
@@ -35,14 +38,21 @@ def list_organisations(
     return Page(items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganisationRead)
 def create_organisation(
-    data: OrganisationCreate, _admin: CanWriteOrganisations, session: SessionDep, response: Response
-) -> OrganisationRead:
+    data: OrganisationCreate,
+    admin: CanWriteOrganisations,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
     """Register an organisation."""
-    organisation = service.create(session, data)
-    response.headers["Location"] = f"/api/v1/organisations/{organisation.id}"
-    return OrganisationRead.model_validate(organisation)
+
+    def work() -> StoredResponse:
+        organisation = service.create(session, data)
+        body = OrganisationRead.model_validate(organisation).model_dump(mode="json")
+        return StoredResponse(201, body, {"Location": f"/api/v1/organisations/{organisation.id}"})
+
+    return idempotency.respond(admin, data, work)
 
 
 @router.get("/{organisation_id}")

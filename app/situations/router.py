@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import (
     CanCreateSituations,
@@ -19,6 +20,8 @@ from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
 from app.core.schemas import CountryCode
 from app.core.vocab import Phase
 from app.events.service import Actor
+from app.idempotency.deps import IdempotencyDep
+from app.idempotency.service import StoredResponse
 from app.models import Membership, Situation
 from app.situations import service
 from app.situations.schemas import (
@@ -35,19 +38,26 @@ _ORDER = [SortKey(Situation.name, str), SortKey(Situation.id, uuid.UUID)]
 _MEMBER_ORDER = [SortKey(Membership.user_id, uuid.UUID)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SituationRead)
 def create_situation(
     data: SituationCreate,
     admin: CanCreateSituations,
     session: SessionDep,
     registry: RegistryDep,
-    response: Response,
-) -> SituationRead:
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
     """Open a situation; its checklist is created from the template in the same transaction."""
-    situation = service.create(session, registry, data, Actor.of(admin))
-    response.headers["Location"] = f"/api/v1/situations/{situation.id}"
-    response.headers["ETag"] = etag(situation.version)
-    return service.situation_read(service.load(session, situation.id), None)
+
+    def work() -> StoredResponse:
+        situation = service.create(session, registry, data, Actor.of(admin))
+        read = service.situation_read(service.load(session, situation.id), None)
+        headers = {
+            "Location": f"/api/v1/situations/{situation.id}",
+            "ETag": etag(situation.version),
+        }
+        return StoredResponse(201, read.model_dump(mode="json"), headers)
+
+    return idempotency.respond(admin, data, work)
 
 
 @router.get("")
@@ -118,7 +128,13 @@ def get_member(user_id: uuid.UUID, access: MembersReader, session: SessionDep) -
     return MembershipRead.model_validate(service.get_member(session, access.situation.id, user_id))
 
 
-@router.put("/{sid}/members/{user_id}")
+@router.put(
+    "/{sid}/members/{user_id}",
+    responses={
+        200: {"description": "The user was a member already: their role now"},
+        201: {"description": "The user is a new member", "model": MembershipRead},
+    },
+)
 def set_member(
     user_id: uuid.UUID,
     data: MembershipIn,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Path
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +16,6 @@ from app.auth.permissions import Permission
 from app.auth.policies import can_see_situation, situation_permissions
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound
-from app.idempotency.service import KEY_PATTERN
 from app.models import Membership, Situation, Update
 from app.updates import service
 
@@ -70,14 +69,3 @@ def update_permission(permission: Permission) -> Callable[..., Awaitable[UpdateA
 
 UpdateReader = Annotated[UpdateAccess, Depends(update_permission(Permission.UPDATES_LIST))]
 UpdateReviewer = Annotated[UpdateAccess, Depends(update_permission(Permission.UPDATES_REVIEW))]
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=KEY_PATTERN,
-        description="Retry safely: the same key and body within 72 hours return the stored "
-        "response (`Idempotent-Replayed: true`); the same key with another body is 422; "
-        "a concurrent duplicate is 409. Keys are scoped to the user and the route.",
-    ),
-]

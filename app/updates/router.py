@@ -14,18 +14,18 @@ from app.auth.deps import UpdatesLister, UpdatesReviewer, UpdatesSubmitter
 from app.checklist import service as checklist
 from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import ItemCode
-from app.core.base import utcnow
 from app.core.deps import SessionDep, run_to_end
 from app.core.errors import AppError, NotFound, Unprocessable
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.problems import problem_body, sanitize_validation_errors
 from app.core.vocab import UpdateState
 from app.events.service import Actor
-from app.idempotency import service as idempotency
-from app.models import Update, User
+from app.idempotency.deps import IdempotencyDep
+from app.idempotency.service import StoredResponse
+from app.models import Update
 from app.ops.metrics import UPDATE_SUBMISSIONS
 from app.updates import service
-from app.updates.deps import IdempotencyKeyHeader, UpdateReader, UpdateReviewer
+from app.updates.deps import UpdateReader, UpdateReviewer
 from app.updates.schemas import (
     BatchEntryIn,
     BatchIn,
@@ -46,37 +46,6 @@ _ORDER = [
     timestamp_key(Update.submitted_at),
     SortKey(Update.id, uuid.UUID),
 ]
-_REPLAYED = {"Idempotent-Replayed": "true"}
-
-
-def _idempotent(
-    session: Session,
-    request: Request,
-    user: User,
-    key: str | None,
-    payload: Any,
-    work: Any,
-) -> JSONResponse:
-    """Run ``work`` (returning status, body, headers) once per key; replay it on retries."""
-    reservation = None
-    if key is not None:
-        found = idempotency.look_up(
-            session,
-            user_id=user.id,
-            scope=f"{request.method} {request.url.path}",
-            key=key,
-            fingerprint=idempotency.request_hash(payload),
-            now=utcnow(),
-        )
-        if isinstance(found, idempotency.StoredResponse):
-            return JSONResponse(
-                found.body, found.status_code, headers={**found.headers, **_REPLAYED}
-            )
-        reservation = found
-    status_code, body, headers = work()
-    if reservation is not None:
-        idempotency.store(session, reservation, status_code, body, headers)
-    return JSONResponse(body, status_code, headers=headers)
 
 
 @router.post(
@@ -91,28 +60,18 @@ async def submit_update(
     access: UpdatesSubmitter,
     session: SessionDep,
     request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     """Report on an item (owning partners, coordinators); `Idempotency-Key` makes retries safe."""
 
-    def work() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def work() -> StoredResponse:
         item = checklist.item_ref(session, access.situation.id, code, access.user.organisation_id)
         update = service.submit(session, access, item, data)
         UPDATE_SUBMISSIONS.labels("single").inc()
         body = UpdateRead.model_validate(update).model_dump(mode="json")
-        return 201, body, {"Location": f"/api/v1/updates/{update.id}"}
+        return StoredResponse(201, body, {"Location": f"/api/v1/updates/{update.id}"})
 
-    return await run_to_end(
-        request,
-        session,
-        _idempotent,
-        session,
-        request,
-        access.user,
-        idempotency_key,
-        data.model_dump(mode="json"),
-        work,
-    )
+    return await run_to_end(request, session, idempotency.respond, access.user, data, work)
 
 
 @router.post("/situations/{sid}/updates:batch", response_model=BatchOut)
@@ -120,19 +79,16 @@ def submit_batch(
     data: BatchIn,
     access: UpdatesSubmitter,
     session: SessionDep,
-    request: Request,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     """Report on many items at once (up to 100): one result per update, in order."""
 
-    def work() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def work() -> StoredResponse:
         seen: set[str] = set()
         results = [_submit_one(session, access, i, raw, seen) for i, raw in enumerate(data.updates)]
-        return 200, BatchOut(results=results).model_dump(mode="json"), {}
+        return StoredResponse(200, BatchOut(results=results).model_dump(mode="json"), {})
 
-    return _idempotent(
-        session, request, access.user, idempotency_key, data.model_dump(mode="json"), work
-    )
+    return idempotency.respond(access.user, data, work)
 
 
 def _submit_one(

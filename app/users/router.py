@@ -4,10 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth.deps import CanChangeUser, CanReadUsers, CanWriteUsers, SelfOrAdmin, SignedIn
 from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
+from app.idempotency.deps import IdempotencyDep
+from app.idempotency.service import StoredResponse
 from app.models import User
 from app.users import service
 from app.users.schemas import (
@@ -42,14 +45,18 @@ def list_users(
     return Page(items=[UserRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=UserRead)
 def create_user(
-    data: UserCreate, _admin: CanWriteUsers, session: SessionDep, response: Response
-) -> UserRead:
+    data: UserCreate, admin: CanWriteUsers, session: SessionDep, idempotency: IdempotencyDep
+) -> JSONResponse:
     """Create a user (then issue them a token)."""
-    user = service.create(session, data)
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
-    return UserRead.model_validate(user)
+
+    def work() -> StoredResponse:
+        user = service.create(session, data)
+        body = UserRead.model_validate(user).model_dump(mode="json")
+        return StoredResponse(201, body, {"Location": f"/api/v1/users/{user.id}"})
+
+    return idempotency.respond(admin, data, work)
 
 
 @router.get("/me")
