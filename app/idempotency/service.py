@@ -12,11 +12,12 @@ import hashlib
 import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Uuid, bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,14 +56,6 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Built once: building a statement costs more than running it.
-_LOOK_UP = select(IdempotencyKey).where(
-    IdempotencyKey.user_id == bindparam("user_id", type_=Uuid()),
-    IdempotencyKey.scope == bindparam("scope", type_=String()),
-    IdempotencyKey.key == bindparam("key", type_=String()),
-)
-
-
 def look_up(
     session: Session,
     *,
@@ -73,7 +66,13 @@ def look_up(
     now: datetime,
 ) -> StoredResponse | Reservation:
     """Return the stored response for a retry, or a reservation for a new request."""
-    row = session.scalar(_LOOK_UP, {"user_id": user_id, "scope": scope, "key": key})
+    row = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+        )
+    )
     if row is not None and row.expires_at > now:
         if row.request_hash != fingerprint:
             raise Unprocessable(
@@ -120,3 +119,43 @@ def store(
             "A request with this Idempotency-Key was processed at the same time: "
             "retry to get its result."
         ) from None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A response to send: new, or replayed from a stored one."""
+
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    replayed: bool = False
+
+
+def once(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    scope: str,
+    key: str | None,
+    payload: Any,
+    work: Callable[[], tuple[int, dict[str, Any], dict[str, str]]],
+    now: datetime,
+) -> Outcome:
+    """Run ``work`` (status, body, headers) once per key; a retry replays what it answered."""
+    reservation = None
+    if key is not None:
+        found = look_up(
+            session,
+            user_id=user_id,
+            scope=scope,
+            key=key,
+            fingerprint=request_hash(payload),
+            now=now,
+        )
+        if isinstance(found, StoredResponse):
+            return Outcome(found.status_code, found.body, found.headers, replayed=True)
+        reservation = found
+    status_code, body, headers = work()
+    if reservation is not None:
+        store(session, reservation, status_code, body, headers)
+    return Outcome(status_code, body, headers)

@@ -6,35 +6,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
-from app.auth.access import SituationAccess
 from app.auth.deps import UpdatesLister, UpdatesReviewer, UpdatesSubmitter
 from app.checklist import service as checklist
 from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
-from app.core.deps import SessionDep, run_to_end
-from app.core.errors import AppError, NotFound, Unprocessable
+from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
-from app.core.problems import problem_body, sanitize_validation_errors
 from app.core.vocab import UpdateState
 from app.events.service import Actor
 from app.idempotency import service as idempotency
-from app.models import Update, User
+from app.models import Update
 from app.ops.metrics import UPDATE_SUBMISSIONS
-from app.updates import service
+from app.updates import batches, service
 from app.updates.deps import IdempotencyKeyHeader, UpdateReader, UpdateReviewer
 from app.updates.schemas import (
-    BatchEntryIn,
     BatchIn,
     BatchOut,
-    BatchResult,
     BulkReviewIn,
     BulkReviewOut,
     ReviewIn,
-    ReviewResult,
     UpdateIn,
     UpdateRead,
 )
@@ -49,34 +41,9 @@ _ORDER = [
 _REPLAYED = {"Idempotent-Replayed": "true"}
 
 
-def _idempotent(
-    session: Session,
-    request: Request,
-    user: User,
-    key: str | None,
-    payload: Any,
-    work: Any,
-) -> JSONResponse:
-    """Run ``work`` (returning status, body, headers) once per key; replay it on retries."""
-    reservation = None
-    if key is not None:
-        found = idempotency.look_up(
-            session,
-            user_id=user.id,
-            scope=f"{request.method} {request.url.path}",
-            key=key,
-            fingerprint=idempotency.request_hash(payload),
-            now=utcnow(),
-        )
-        if isinstance(found, idempotency.StoredResponse):
-            return JSONResponse(
-                found.body, found.status_code, headers={**found.headers, **_REPLAYED}
-            )
-        reservation = found
-    status_code, body, headers = work()
-    if reservation is not None:
-        idempotency.store(session, reservation, status_code, body, headers)
-    return JSONResponse(body, status_code, headers=headers)
+def _respond(outcome: idempotency.Outcome) -> JSONResponse:
+    headers = {**outcome.headers, **(_REPLAYED if outcome.replayed else {})}
+    return JSONResponse(outcome.body, outcome.status_code, headers=headers)
 
 
 @router.post(
@@ -85,7 +52,7 @@ def _idempotent(
     response_model=UpdateRead,
     responses={409: {"description": "A concurrent request with the same Idempotency-Key"}},
 )
-async def submit_update(
+def submit_update(
     code: ItemCodePath,
     data: UpdateIn,
     access: UpdatesSubmitter,
@@ -102,16 +69,16 @@ async def submit_update(
         body = UpdateRead.model_validate(update).model_dump(mode="json")
         return 201, body, {"Location": f"/api/v1/updates/{update.id}"}
 
-    return await run_to_end(
-        request,
-        session,
-        _idempotent,
-        session,
-        request,
-        access.user,
-        idempotency_key,
-        data.model_dump(mode="json"),
-        work,
+    return _respond(
+        idempotency.once(
+            session,
+            user_id=access.user.id,
+            scope=f"{request.method} {request.url.path}",
+            key=idempotency_key,
+            payload=data.model_dump(mode="json"),
+            work=work,
+            now=utcnow(),
+        )
     )
 
 
@@ -126,44 +93,20 @@ def submit_batch(
     """Report on many items at once (up to 100): one result per update, in order."""
 
     def work() -> tuple[int, dict[str, Any], dict[str, str]]:
-        seen: set[str] = set()
-        results = [_submit_one(session, access, i, raw, seen) for i, raw in enumerate(data.updates)]
+        results = batches.submit_batch(session, access, data.updates)
         return 200, BatchOut(results=results).model_dump(mode="json"), {}
 
-    return _idempotent(
-        session, request, access.user, idempotency_key, data.model_dump(mode="json"), work
+    return _respond(
+        idempotency.once(
+            session,
+            user_id=access.user.id,
+            scope=f"{request.method} {request.url.path}",
+            key=idempotency_key,
+            payload=data.model_dump(mode="json"),
+            work=work,
+            now=utcnow(),
+        )
     )
-
-
-def _submit_one(
-    session: Session, access: SituationAccess, index: int, raw: dict[str, Any], seen: set[str]
-) -> BatchResult:
-    ref = raw.get("client_ref")
-    client_ref = ref if isinstance(ref, str) and 0 < len(ref) <= 100 else None
-    try:
-        entry = BatchEntryIn.model_validate(raw)
-    except ValidationError as exc:
-        errors = [
-            {**e, "loc": ["body", "updates", index, *e["loc"]]}
-            for e in sanitize_validation_errors(exc.errors())
-        ]
-        problem = Unprocessable("This update is not valid; `errors` says where.", errors=errors)
-        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
-    if entry.client_ref in seen:
-        problem = Unprocessable("This client_ref repeats an earlier update of the batch.")
-        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
-    seen.add(entry.client_ref)
-    try:
-        with session.begin_nested():
-            item = checklist.item_ref(
-                session, access.situation.id, entry.code, access.user.organisation_id
-            )
-            fields = entry.model_dump(exclude={"code", "client_ref"})
-            update = service.submit(session, access, item, UpdateIn.model_validate(fields))
-    except AppError as exc:
-        return BatchResult(client_ref=client_ref, status=exc.status, problem=problem_body(exc))
-    UPDATE_SUBMISSIONS.labels("batch").inc()
-    return BatchResult(client_ref=client_ref, status=201, update=UpdateRead.model_validate(update))
 
 
 @router.get("/situations/{sid}/updates")
@@ -198,23 +141,7 @@ def list_updates(
 @router.post("/situations/{sid}/updates:review", response_model=BulkReviewOut)
 def review_many(data: BulkReviewIn, access: UpdatesReviewer, session: SessionDep) -> BulkReviewOut:
     """Accept or return many submitted updates with one comment; one result per update."""
-    actor = Actor.of(access.user)
-    results = []
-    for update_id in dict.fromkeys(data.update_ids):
-        try:
-            with session.begin_nested():
-                found = service.get(session, update_id)
-                if found.situation_id != access.situation.id:
-                    raise NotFound("No such update in this situation.")
-                update = service.review(session, update_id, data.decision, data.comment, actor)
-        except AppError as exc:
-            results.append(
-                ReviewResult(update_id=update_id, status=exc.status, problem=problem_body(exc))
-            )
-            continue
-        results.append(
-            ReviewResult(update_id=update_id, status=200, update=UpdateRead.model_validate(update))
-        )
+    results = batches.review_many(session, access, data.update_ids, data.decision, data.comment)
     return BulkReviewOut(results=results)
 
 
