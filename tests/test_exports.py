@@ -459,7 +459,8 @@ class TestStatementCount:
         chunked = list(service.rollup_rows(db, visible, now=now, chunk_size=10))
         assert chunked == whole
         assert len(whole) == 86
-        assert len(statements) == 1 + 9  # the items, then the owners of each chunk of 10
+        # The stale_after_days in use, the items, then the owners of each chunk of 10.
+        assert len(statements) == 2 + 9
 
 
 def test_export_sessions_read_one_snapshot(app: FastAPI, engine: Engine) -> None:

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, literal, not_, select
@@ -21,11 +21,6 @@ def has_lead_clause() -> ColumnElement[bool]:
     return ChecklistItem.has_lead.is_(True)
 
 
-def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
-    """The moment before which an item's last accepted update makes it stale."""
-    return now - timedelta(days=stale_after_days)
-
-
 def stale_thresholds(
     session: Session, now: datetime, *where: ColumnElement[bool]
 ) -> ColumnElement[datetime]:
@@ -38,7 +33,7 @@ def stale_thresholds(
     if not days:
         return literal(now, UTCDateTime())
     return case(
-        {d: literal(stale_threshold(now, d), UTCDateTime()) for d in days},
+        {d: literal(flags.stale_threshold(now, d), UTCDateTime()) for d in days},
         value=Situation.stale_after_days,
     )
 
@@ -85,7 +80,7 @@ def items_query(
             item.status,
             item.last_accepted_update_at,
             item.created_at,
-            stale_threshold(now, situation.stale_after_days),
+            flags.stale_threshold(now, situation.stale_after_days),
         ),
         "no_data": lambda: flags.no_data(item.status, item.last_accepted_update_at),
         "lead_missing": lambda: flags.lead_missing(item.status, has_lead_clause()),

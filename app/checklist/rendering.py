@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.checklist import flags
-from app.checklist.queries import stale_threshold
 from app.checklist.schemas import EventActor, EventRead, ItemRead
 from app.core.vocab import OwnerRole
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
@@ -92,7 +91,7 @@ def item_payload(
             last_accepted_at=item.last_accepted_update_at,
             created_at=item.created_at,
             today=now.date(),
-            stale_threshold=stale_threshold(now, situation.stale_after_days),
+            stale_threshold=flags.stale_threshold(now, situation.stale_after_days),
         ),
         "last_accepted_update_at": item.last_accepted_update_at,
         "created_at": item.created_at,

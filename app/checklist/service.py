@@ -8,6 +8,7 @@
 This module names them together for the routers.
 """
 
+from app.checklist.flags import stale_threshold
 from app.checklist.history import history_query, history_visibility
 from app.checklist.mutations import create_item, patch_item, set_owners
 from app.checklist.queries import (
@@ -17,7 +18,6 @@ from app.checklist.queries import (
     item_ref,
     items_query,
     owning_organisations,
-    stale_threshold,
     stale_thresholds,
 )
 from app.checklist.rendering import (

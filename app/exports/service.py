@@ -17,8 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.orm import Session, aliased
 
 from app.checklist import flags
-from app.checklist.service import has_lead_clause, stale_threshold
-from app.core.sqltime import days_before
+from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
 from app.core.vocab import IATI_ORGANISATION_TYPE, OwnerRole
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 
@@ -94,10 +93,9 @@ def rollup_rows(
     Situations come by name, their items in Annex I order; each situation is stale by
     its own ``stale_after_days``.
     """
-    threshold = days_before(now, Situation.stale_after_days)
-    stmt = _items_query(now, threshold).where(
-        ChecklistItem.situation_id.in_(situation_ids.scalar_subquery())
-    )
+    visible = ChecklistItem.situation_id.in_(situation_ids.scalar_subquery())
+    threshold = stale_thresholds(session, now, Situation.id.in_(situation_ids.scalar_subquery()))
+    stmt = _items_query(now, threshold).where(visible)
     yield from _rows(session, stmt, chunk_size, with_situation=True)
 
 
