@@ -49,17 +49,7 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)
-    item_cache_size: int = Field(
-        default=20_000,
-        ge=0,
-        le=10_000_000,
-        description="Rendered checklist items kept per process for item lists (0: none).",
-    )
     cors_origins: list[str] = Field(default_factory=list)
-    require_if_match: bool = Field(
-        default=True,
-        description="Only for the test that proves lost updates happen without it.",
-    )
 
 
 @lru_cache

@@ -8,9 +8,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app.api import include_api
-from app.checklist.listing import RenderCache
 from app.config import Settings, get_settings
-from app.core.db import make_engine, make_sessionmakers, session_turns, writer_queue
+from app.core.admission import admission_for
+from app.core.db import make_engine, make_sessionmakers
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
@@ -61,10 +61,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmakers = make_sessionmakers(engine)
-    app.state.writer_queue = writer_queue(engine, settings)
-    app.state.session_turns = session_turns(settings)
+    # The turns are capped by the pool's size, so a request with a turn gets a connection.
+    app.state.admission = admission_for(
+        sqlite=engine.dialect.name == "sqlite",
+        capacity=min(settings.db_concurrency, settings.db_pool_size + settings.db_max_overflow),
+        wait_seconds=settings.db_wait_seconds,
+        writer_wait_seconds=settings.sqlite_busy_timeout_ms / 1000,
+        retry_after_seconds=settings.retry_after_seconds,
+    )
     app.state.templates = templates
-    app.state.render_cache = RenderCache(settings.item_cache_size)
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Added innermost first: metrics see every answer, 429s and 413s carry the headers.

@@ -43,3 +43,9 @@ def state_fingerprint(connection: Connection) -> dict[str, Any]:
         connection.execute(text("SELECT situation_id, user_id, role FROM membership")).all()
     )
     return fingerprint
+
+
+def with_etag(client: Any, url: str, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with ``If-Match``: the ETag a GET of ``url`` answers now."""
+    etag = client.get(url, headers=headers).headers["etag"]
+    return {**headers, "If-Match": etag}

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, select
 
-from app.models import ApiToken, Base, ChecklistItem
+from app.models import ApiToken, Base, ChecklistItem, Situation
 from tests.factories import World
 from tests.test_routes import api_routes
 
@@ -110,6 +110,12 @@ def org(world: World, variant: str) -> Any:
 
 def sit_url(world: World, variant: str, path: str = "") -> str:
     return f"/api/v1/situations/{situation(world, variant).id}{path}"
+
+
+def situation_version(connection: Connection, world: World, variant: str) -> int:
+    return connection.execute(
+        select(Situation.version).where(Situation.id == situation(world, variant).id)
+    ).scalar_one()
 
 
 def item_version(connection: Connection, world: World, variant: str) -> int:
@@ -235,7 +241,12 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         in_situation(row(200, 200, 200, 200, 200, 404)),
     ),
     ("PATCH", "/api/v1/situations/{sid}"): (
-        lambda w, v, c, u: Call("PATCH", sit_url(w, v), {"phase": "solutions"}),
+        lambda w, v, c, u: Call(
+            "PATCH",
+            sit_url(w, v),
+            {"phase": "solutions"},
+            {"If-Match": f'"v{situation_version(c, w, v)}"'},
+        ),
         in_situation(row(200, 200, 403, 403, 403, 404)),
     ),
     ("GET", "/api/v1/situations/{sid}/members"): (
@@ -281,7 +292,10 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
     ),
     ("PUT", "/api/v1/situations/{sid}/items/{code}/owners"): (
         lambda w, v, c, u: Call(
-            "PUT", sit_url(w, v, f"/items/{item_code(v)}/owners"), {"owners": []}
+            "PUT",
+            sit_url(w, v, f"/items/{item_code(v)}/owners"),
+            {"owners": []},
+            {"If-Match": f'"v{item_version(c, w, v)}"'},
         ),
         in_situation(row(200, 200, 403, 403, 403, 404)),
     ),

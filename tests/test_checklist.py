@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.core.base import utcnow
 from app.models import Event
 from tests.factories import World
-from tests.helpers import assert_problem, state_fingerprint
+from tests.helpers import assert_problem, state_fingerprint, with_etag
 
 
 def _codes(client: TestClient, world: World, query: str, who: str = "viewer") -> list[str]:
@@ -206,14 +206,16 @@ class TestOwners:
         response = client.put(
             world.url("/items/5d/owners"),
             json={"owners": owners},
-            headers=world.headers("coordinator"),
+            headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
         )
         assert response.status_code == 200
         assert response.headers["etag"] == '"v2"'
         assert response.json()["lead"]["id"] == str(world.orgs["gov"].id)
         assert len(response.json()["owners"]) == 3
         cleared = client.put(
-            world.url("/items/5d/owners"), json={"owners": []}, headers=world.headers("coordinator")
+            world.url("/items/5d/owners"),
+            json={"owners": []},
+            headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
         )
         assert cleared.json()["owners"] == [] and cleared.json()["flags"]["lead_missing"] is True
 
@@ -261,7 +263,7 @@ class TestOwners:
             client.put(
                 world.url("/items/5d/owners"),
                 json={"owners": owners},
-                headers=world.headers("coordinator"),
+                headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
             ),
             422,
         )
@@ -276,7 +278,7 @@ class TestOwners:
             client.put(
                 world.url("/items/5d/owners"),
                 json={"owners": owners},
-                headers=world.headers("coordinator"),
+                headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
             ),
             422,
         )
@@ -289,7 +291,7 @@ class TestOwners:
             client.put(
                 world.url("/items/5d/owners"),
                 json={"owners": owners},
-                headers=world.headers("coordinator"),
+                headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
             ),
             422,
         )
@@ -305,7 +307,7 @@ class TestOwners:
         response = client.put(
             world.url("/items/5a/owners"),
             json={"owners": owners},
-            headers=world.headers("coordinator"),
+            headers=with_etag(client, world.url("/items/5a"), world.headers("coordinator")),
         )
         assert response.status_code == 200 and response.headers["etag"] == '"v2"'
         assert state_fingerprint(connection) == before

@@ -5,6 +5,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -131,6 +132,61 @@ def test_parallel_reviews_review_once(served: tuple[LiveServer, World, str]) -> 
     assert (
         sum(1 for e in item["items"] if e["action"] in ("update.accepted", "update.returned")) == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "change"),
+    [
+        ("", lambda w, i: {"stale_after_days": 30 + i}),
+        ("/items/8a", lambda w, i: {"status_note": f"writer {i}"}),
+        (
+            "/items/8b/owners",
+            lambda w, i: {
+                "owners": [
+                    {
+                        "organisation_id": str(w.orgs["gov"].id),
+                        "role": "support" if i % 2 else "funding",
+                    }
+                ]
+            },
+        ),
+    ],
+    ids=["patch situation", "patch item", "put owners"],
+)
+def test_parallel_writes_with_one_etag_let_one_through(
+    served: tuple[LiveServer, World, str], path: str, change: Any
+) -> None:
+    """Writers that read the same version race: the row is locked, one passes, the rest 412."""
+    server, world, _ = served
+    url = f"{server.url}{world.url(path.removesuffix('/owners'))}"
+    headers = world.headers("coordinator")
+    etag = httpx.get(url, headers=headers, timeout=30).headers["etag"]
+    writers = 8
+    barrier = threading.Barrier(writers)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def writer(index: int) -> None:
+        body = change(world, index)
+        with httpx.Client(timeout=30) as http:
+            barrier.wait()
+            response = http.request(
+                "PUT" if "owners" in body else "PATCH",
+                f"{server.url}{world.url(path)}",
+                json=body,
+                headers={**headers, "If-Match": etag},
+            )
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] + [412] * (writers - 1), statuses
+    after = httpx.get(url, headers=headers, timeout=30)
+    assert after.headers["etag"] != etag and after.json()["version"] == int(etag[2:-1]) + 1
 
 
 def test_a_burst_beyond_the_pool_waits_its_turn_instead_of_timing_out(

@@ -1,6 +1,5 @@
-"""The item list keeps rendered items between requests: never out of date, flags always fresh."""
+"""The item list: never out of date, flags always fresh, filters and flags agree."""
 
-import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -8,12 +7,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.checklist import listing, service
+from app.checklist import service
 from app.checklist.router import _ORDER
 from app.core.base import utcnow
-from app.core.vocab import ItemStatus
+from app.core.pagination import paginate
 from app.templates.registry import TemplateRegistry
 from tests.factories import World
+from tests.helpers import with_etag
 
 
 def _list(client: TestClient, world: World, query: str = "") -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ class TestEveryChangeShowsAtOnce:
         response = client.put(
             world.url("/items/5b/owners"),
             json={"owners": [{"organisation_id": str(world.orgs["rlo"].id), "role": "lead"}]},
-            headers=world.headers("coordinator"),
+            headers=with_etag(client, world.url("/items/5b"), world.headers("coordinator")),
         )
         assert response.status_code == 200, response.text
         listed = _listed(client, world, "5b")
@@ -148,73 +148,29 @@ class TestEveryChangeShowsAtOnce:
         assert pillar == [item for item in whole if item["pillar"] == "durable_solutions"]
 
 
-class TestKeptRenderings:
+class TestFlagsFollowTheClock:
     def _page(
-        self,
-        db: Session,
-        world: World,
-        registry: TemplateRegistry,
-        cache: listing.RenderCache,
-        days_later: int,
-        **filters: Any,
+        self, db: Session, world: World, registry: TemplateRegistry, days_later: int, **filters: Any
     ) -> list[dict[str, Any]]:
         now = utcnow() + timedelta(days=days_later)
         situation = world.s1
-        stmt = service.items_query(situation, now=now, columns=listing.KEY_COLUMNS, **filters)
-        body = listing.item_page(
-            db,
-            stmt,
-            _ORDER,
-            situation=situation,
-            registry=registry,
-            cache=cache,
-            now=now,
-            stale_threshold=service.stale_threshold(now, situation.stale_after_days),
-            cursor=None,
-            limit=200,
-        )
-        items: list[dict[str, Any]] = json.loads(body)["items"]
-        return items
+        stmt = service.items_query(situation, now=now, **filters)
+        rows, _ = paginate(db, stmt, _ORDER, cursor=None, limit=200, scalars=False)
+        return [
+            item.model_dump(mode="json")
+            for item in service.item_reads(db, list(rows), situation, registry, now)
+        ]
 
-    def test_flags_follow_the_clock_while_the_rendering_is_kept(
+    def test_flags_follow_the_clock_and_the_sql_filter_agrees(
         self, db: Session, world: World, registry: TemplateRegistry
     ) -> None:
-        cache = listing.RenderCache(1000)
-        today = self._page(db, world, registry, cache, 0)
-        assert len(cache) == len(today) == 43
+        today = self._page(db, world, registry, 0)
+        assert len(today) == 43
         assert not any(item["flags"]["stale"] for item in today)
-        later = self._page(db, world, registry, cache, world.s1.stale_after_days + 1)
+        later = self._page(db, world, registry, world.s1.stale_after_days + 1)
         assert all(item["flags"]["stale"] for item in later)
         assert [{**i, "flags": None} for i in later] == [{**i, "flags": None} for i in today]
         # The SQL filter and the flags computed in Python agree.
-        stale = self._page(db, world, registry, cache, world.s1.stale_after_days + 1, stale=True)
+        stale = self._page(db, world, registry, world.s1.stale_after_days + 1, stale=True)
         assert len(stale) == 43
-
-    def test_no_cache_renders_the_same(
-        self, db: Session, world: World, registry: TemplateRegistry
-    ) -> None:
-        kept = self._page(db, world, registry, listing.RenderCache(1000), 0)
-        none = listing.RenderCache(0)
-        assert self._page(db, world, registry, none, 0) == kept
-        assert len(none) == 0
-
-    def test_the_cache_keeps_its_capacity_least_recently_used_out(self) -> None:
-        cache = listing.RenderCache(2)
-
-        def entry(version: int) -> listing.RenderedItem:
-            now = utcnow()
-            return listing.RenderedItem(
-                version, 0, b"{", b"}", ItemStatus.NOT_STARTED, None, False, None, now
-            )
-
-        a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        cache.put(a, entry(1))
-        cache.put(b, entry(1))
-        assert cache.get(a, 1, 0) is not None  # a is now the most recent
-        cache.put(c, entry(1))
-        assert cache.get(b, 1, 0) is None and cache.get(a, 1, 0) and cache.get(c, 1, 0)
-        # Another version or generation is not this rendering; an older one never replaces it.
-        assert cache.get(a, 2, 0) is None and cache.get(a, 1, 1) is None
-        cache.put(a, entry(3))
-        cache.put(a, entry(2))
-        assert cache.get(a, 3, 0) is not None
+        assert self._page(db, world, registry, 0, stale=True) == []

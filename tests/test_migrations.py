@@ -91,5 +91,6 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def _assert_kept(engine: Engine, loaded: dict[str, int]) -> None:
-    now = _counts(engine)
+    # A table that a step down brings back (``generation``, below 0008) holds no data of ours.
+    now = {name: count for name, count in _counts(engine).items() if name in loaded}
     assert {name: loaded[name] for name in now} == now

@@ -96,13 +96,13 @@ def _app_on_a_new_database(tmp_path: Path, **settings: Any) -> FastAPI:
 def test_writers_wait_their_turn_then_get_503(tmp_path: Path) -> None:
     app = _app_on_a_new_database(tmp_path, sqlite_busy_timeout_ms=50, retry_after_seconds=4)
     with TestClient(app) as client:
-        queue = app.state.writer_queue
+        writer = app.state.admission.writer
         assert client.portal is not None
-        client.portal.call(queue.enter)  # another request of this process is writing
+        client.portal.call(writer.enter)  # another request of this process is writing
         try:
             response = client.post("/api/v1/organisations", json={"name": "X", "type": "other"})
         finally:
-            client.portal.call(queue.leave)
+            client.portal.call(writer.leave)
         assert response.status_code == 503
         assert response.headers["retry-after"] == "4"
         assert client.get("/healthz").status_code == 200
@@ -113,7 +113,7 @@ def test_requests_wait_their_turn_at_the_database_then_get_503(tmp_path: Path) -
         tmp_path, db_concurrency=1, db_wait_seconds=0.05, retry_after_seconds=3
     )
     with TestClient(app) as client:
-        turns = app.state.session_turns
+        turns = app.state.admission.sessions
         assert client.portal is not None
         client.portal.call(turns.enter)  # another request of this process holds the turn
         try:

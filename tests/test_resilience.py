@@ -1,7 +1,9 @@
 """Trust under load and failure, against real servers and real databases (marker ``slow``).
 
 - No lost update: 16 clients x 50 read-modify-write cycles on one item, If-Match and retry
-  on 412. Switching If-Match enforcement off must make the same test see lost updates.
+  on 412. (Its counter-proof, the same test with If-Match enforcement switched off, went with
+  the setting: If-Match is always required now, and ``test_concurrency`` shows two writers
+  with one ETag cannot both pass.)
 - Database outage: the test stops its own PostgreSQL cluster while clients write, and starts
   it again: failures are 503 problem+json with Retry-After, never 500; /readyz follows the
   database, /healthz stays up; writes resume within 10 s without a restart; nothing is
@@ -155,20 +157,6 @@ class TestNoLostUpdates:
             assert final["version"] == tally.successes + 1
             assert final["status_note"] == f"count={tally.successes}"
             assert _events(url, world, "7b") == tally.successes
-
-    def test_without_if_match_enforcement_updates_are_lost(self) -> None:
-        with postgres_database(SERVER_URL) as url:
-            world = _seed(url)
-            with live_server(
-                url, workers=2, env={**NO_LIMITS, "CRRF_REQUIRE_IF_MATCH": "false"}
-            ) as server:
-                tally, final = _hammer(server, world, "7b", clients=16, loops=10)
-            assert tally.failures == []
-            assert tally.conflicts == 0
-            # Writing the value an item already has makes no version; every change makes one.
-            assert _events(url, world, "7b") == final["version"] - 1
-            counted = int(str(final["status_note"]).removeprefix("count="))
-            assert counted < tally.successes, "no update was lost: the test could not fail"
 
 
 # --- database outage --------------------------------------------------------------------------

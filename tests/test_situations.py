@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import ChecklistItem, Event
 from tests.factories import World
-from tests.helpers import assert_problem, state_fingerprint
+from tests.helpers import assert_problem, state_fingerprint, with_etag
 
 SITUATIONS = "/api/v1/situations"
 
@@ -224,7 +224,7 @@ class TestUpdateSituation:
         response = client.patch(
             world.url(),
             json={"phase": "solutions", "stale_after_days": 30},
-            headers=world.headers("coordinator"),
+            headers=with_etag(client, world.url(), world.headers("coordinator")),
         )
         assert response.status_code == 200
         assert response.json()["phase"] == "solutions" and response.json()["version"] == 2
@@ -242,9 +242,8 @@ class TestUpdateSituation:
         population = [
             {"population_type": "REF", "date": "2025-01-01", "total": 5, "male": {"60+": 5}}
         ]
-        body = client.patch(
-            world.url(), json={"population": population}, headers=world.headers("coordinator")
-        ).json()
+        headers = with_etag(client, world.url(), world.headers("coordinator"))
+        body = client.patch(world.url(), json={"population": population}, headers=headers).json()
         assert body["population"] == [
             {
                 "population_type": "REF",
@@ -262,6 +261,28 @@ class TestUpdateSituation:
             headers={**world.headers("admin"), "If-Match": '"v7"'},
         )
         assert_problem(response, 412)
+
+    def test_without_if_match_is_428_and_changes_nothing(
+        self, client: TestClient, world: World, connection: Connection
+    ) -> None:
+        before = state_fingerprint(connection)
+        response = client.patch(
+            world.url(), json={"phase": "solutions"}, headers=world.headers("coordinator")
+        )
+        assert_problem(response, 428)
+        assert state_fingerprint(connection) == before
+
+    def test_if_match_star_is_428_and_says_to_send_the_etag(
+        self, client: TestClient, world: World, connection: Connection
+    ) -> None:
+        before = state_fingerprint(connection)
+        response = client.patch(
+            world.url(),
+            json={"phase": "solutions"},
+            headers={**world.headers("coordinator"), "If-Match": "*"},
+        )
+        assert "send the ETag" in assert_problem(response, 428)["detail"]
+        assert state_fingerprint(connection) == before
 
     def test_partners_and_viewers_cannot_change_it(
         self, client: TestClient, world: World, connection: Connection

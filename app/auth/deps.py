@@ -5,13 +5,13 @@ Every route depends on exactly one permission dependency (made by ``require`` or
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import String, Uuid, and_, bindparam, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
@@ -24,7 +24,7 @@ from app.auth.policies import (
 )
 from app.auth.tokens import hash_token
 from app.core.base import utcnow
-from app.core.deps import SessionDep, run_db
+from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound, Unauthorized
 from app.models import ApiToken, Membership, Situation, User
 
@@ -40,22 +40,6 @@ bearer_scheme = HTTPBearer(
 _INVALID = "The token is not valid: mistyped, revoked or expired."
 
 
-# Built once: building a statement costs more than running it, on every request.
-_TOKEN_QUERY = (
-    select(ApiToken, User)
-    .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("token_hash", type_=String()))
-)
-_SITUATION_ACCESS_QUERY = (
-    _TOKEN_QUERY.add_columns(Situation, Membership.role)
-    .outerjoin(Situation, Situation.id == bindparam("sid", type_=Uuid()))
-    .outerjoin(
-        Membership,
-        and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
-    )
-)
-
-
 def _token_hash(token: str) -> str:
     if len(token) > 256:
         raise Unauthorized("The token is not valid.")
@@ -68,7 +52,11 @@ def authenticate(request: Request, session: Session, token: str) -> User:
     Raises ``Unauthorized`` for a token that is too long, unknown, revoked or expired, or
     whose user is deactivated; records the user and token on the request for logging.
     """
-    row = session.execute(_TOKEN_QUERY, {"token_hash": _token_hash(token)}).first()
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _token_hash(token))
+    ).first()
     if row is None:
         raise Unauthorized(_INVALID)
     api_token, user = row
@@ -107,11 +95,17 @@ def mark_permission(dependency: Callable[..., Any], permission: str) -> None:
     setattr(dependency, PERMISSION_MARK, permission)
 
 
-@cache
-def require(permission: Permission) -> Callable[..., Awaitable[User]]:
-    """A dependency that lets through users who hold a global ``permission``."""
+UserSource = Callable[..., Any]
 
-    async def dependency(user: CurrentUser) -> User:
+
+@cache
+def require(permission: Permission, signed_in: UserSource = get_current_user) -> UserSource:
+    """A dependency that lets through users who hold a global ``permission``.
+
+    ``signed_in`` says where the user comes from: the bearer token, or the dashboard's cookie.
+    """
+
+    async def dependency(user: Annotated[User, Depends(signed_in)]) -> User:
         if permission not in global_permissions(user):
             raise Forbidden()
         return user
@@ -143,35 +137,11 @@ async def admin_on_visible_user(user_id: Annotated[uuid.UUID, Path()], user: Cur
 mark_permission(admin_on_visible_user, Permission.USERS_WRITE.value)
 
 
-async def get_situation_access(
-    sid: Annotated[uuid.UUID, Path(description="Situation id")],
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> SituationAccess:
-    """Authenticate and load a situation the caller may see, with their role, in one query.
-
-    401 for a missing or invalid token; 404 for a situation the caller may not see.
-    """
-    if credentials is None or not credentials.credentials:
-        raise Unauthorized()
-    params = {"token_hash": _token_hash(credentials.credentials), "sid": sid}
-    row = await run_db(request, _access_row, session, params)
-    if row is None:
-        raise Unauthorized(_INVALID)
-    api_token, user, situation, role = row
-    user = _valid_user(request, api_token, user)
-    if situation is None or not can_see_situation(user, role):
-        raise NotFound()
-    return SituationAccess(situation, user, role, situation_permissions(user, role))
-
-
-def _access_row(session: Session, params: dict[str, Any]) -> Any:
-    return session.execute(_SITUATION_ACCESS_QUERY, params).first()
-
-
 def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> SituationAccess:
-    """Load a situation the signed-in ``user`` may see, with their role; 404 otherwise."""
+    """Load a situation ``user`` may see, with their role; 404 otherwise.
+
+    The one way to the situation and role, for the API, the dashboard and updates.
+    """
     row = session.execute(
         select(Situation, Membership.role)
         .outerjoin(
@@ -189,12 +159,17 @@ def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> Situa
 
 
 @cache
-def situation_permission(permission: Permission) -> Callable[..., Awaitable[SituationAccess]]:
+def situation_permission(
+    permission: Permission, signed_in: UserSource = get_current_user
+) -> Callable[..., SituationAccess]:
     """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
 
-    async def dependency(
-        access: Annotated[SituationAccess, Depends(get_situation_access)],
+    def dependency(
+        sid: Annotated[uuid.UUID, Path(description="Situation id")],
+        user: Annotated[User, Depends(signed_in)],
+        session: SessionDep,
     ) -> SituationAccess:
+        access = load_situation_access(session, sid, user)
         if not access.can(permission):
             raise Forbidden()
         return access

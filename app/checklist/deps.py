@@ -1,10 +1,8 @@
-"""Path parameters and shared state of the checklist routes."""
+"""Path parameters of the checklist routes."""
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
-
-from app.checklist.listing import RenderCache
+from fastapi import Path
 
 ItemCodePath = Annotated[
     str,
@@ -14,12 +12,3 @@ ItemCodePath = Annotated[
         description="Element code (`5a`, `15`) or context-specific code (`5d.biometrics`).",
     ),
 ]
-
-
-async def get_render_cache(request: Request) -> RenderCache:
-    """The process's cache of rendered items (see ``app.checklist.listing``)."""
-    cache: RenderCache = request.app.state.render_cache
-    return cache
-
-
-RenderCacheDep = Annotated[RenderCache, Depends(get_render_cache)]

@@ -5,7 +5,7 @@ table or over a past day's state rebuilt from events) and in Python (for one loa
 Items justified as ``not_applicable`` are never counted as gaps.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, not_
@@ -24,6 +24,15 @@ def overdue(status: Any, target_date: Any, today: date) -> ColumnElement[bool]:
 def lead_missing(status: Any, has_lead: Any) -> ColumnElement[bool]:
     """SQL: the item needs a lead organisation and has none."""
     return and_(status != NA, not_(has_lead))
+
+
+def stale_threshold(now: datetime, stale_after_days: int) -> datetime:
+    """The moment before which an item's last accepted update makes it stale.
+
+    The one definition: SQL over many situations compares with these values (a CASE over
+    the ``stale_after_days`` in use, ``queries.stale_thresholds``), never date arithmetic.
+    """
+    return now - timedelta(days=stale_after_days)
 
 
 def stale(

@@ -3,16 +3,16 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
-from app.checklist import listing, service
-from app.checklist.deps import ItemCodePath, RenderCacheDep
+from app.checklist import service
+from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep, SettingsDep, run_to_end
-from app.core.etag import check_if_match, etag
+from app.core.deps import RegistryDep, SessionDep
+from app.core.etag import IfMatchDep, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
@@ -29,18 +29,13 @@ _HISTORY_ORDER = [
     timestamp_key(Event.at),
     SortKey(Event.id, uuid.UUID),
 ]
-IfMatch = Annotated[
-    str | None, Header(max_length=200, description="The ETag you last read (required).")
-]
 
 
-@router.get("", response_model=Page[ItemRead])
-async def list_items(
-    request: Request,
+@router.get("")
+def list_items(
     access: ItemsReader,
     session: SessionDep,
     registry: RegistryDep,
-    render_cache: RenderCacheDep,
     pillar: Annotated[PillarCode | None, Query()] = None,
     status_: Annotated[
         list[ItemStatus] | None, Query(alias="status", max_length=5, description="Repeatable.")
@@ -54,37 +49,23 @@ async def list_items(
     lead_missing: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Response:
+) -> Page[ItemRead]:
     """List the checklist in Annex I order, with filters."""
     now = utcnow()
-
-    def page() -> bytes:
-        stmt = service.items_query(
-            access.situation,
-            now=now,
-            pillar=pillar,
-            statuses=status_,
-            owner=owner,
-            overdue=overdue,
-            stale=stale,
-            no_data=no_data,
-            lead_missing=lead_missing,
-            columns=listing.KEY_COLUMNS,
-        )
-        return listing.item_page(
-            session,
-            stmt,
-            _ORDER,
-            situation=access.situation,
-            registry=registry,
-            cache=render_cache,
-            now=now,
-            stale_threshold=service.stale_threshold(now, access.situation.stale_after_days),
-            cursor=cursor,
-            limit=limit,
-        )
-
-    return Response(await run_to_end(request, session, page), media_type="application/json")
+    stmt = service.items_query(
+        access.situation,
+        now=now,
+        pillar=pillar,
+        statuses=status_,
+        owner=owner,
+        overdue=overdue,
+        stale=stale,
+        no_data=no_data,
+        lead_missing=lead_missing,
+    )
+    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, scalars=False)
+    items = service.item_reads(session, list(rows), access.situation, registry, now)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemRead)
@@ -134,14 +115,12 @@ def patch_item(
     access: ItemsWriter,
     session: SessionDep,
     registry: RegistryDep,
-    settings: SettingsDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchDep,
 ) -> ItemRead:
     """Change status, status note or target date; needs `If-Match` with the current ETag."""
     item = service.get_item(session, access.situation.id, code, for_update=True)
-    if settings.require_if_match:
-        check_if_match(if_match, item.version)
+    if_match.check(item.version)
     item = service.patch_item(session, item, data, Actor.of(access.user))
     response.headers["ETag"] = etag(item.version)
     return service.item_read(item, access.situation, registry, utcnow())
@@ -155,12 +134,11 @@ def set_owners(
     session: SessionDep,
     registry: RegistryDep,
     response: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatchDep,
 ) -> ItemRead:
     """Replace the item's owners: at most one `lead`, any `support`, `funding`, `implementing`."""
     item = service.get_item(session, access.situation.id, code, for_update=True)
-    if if_match is not None:
-        check_if_match(if_match, item.version)
+    if_match.check(item.version)
     item = service.set_owners(session, item, data, Actor.of(access.user))
     response.headers["ETag"] = etag(item.version)
     return service.item_read(item, access.situation, registry, utcnow())

@@ -1,4 +1,16 @@
-"""Entity tags from resource versions, and ``If-Match`` checks."""
+"""Entity tags from resource versions, and the ``If-Match`` every versioned write needs.
+
+A write to a versioned resource (PATCH item, PUT owners, PATCH situation) depends on
+``IfMatchDep``: without the header it is 428, with ``*`` it is 428 too (a client must
+say which version it read), and the route checks the tags against the version of the
+row it has locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers begin
+``IMMEDIATE``), so two writers that read the same version cannot both pass: 412.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
 
@@ -8,12 +20,37 @@ def etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def check_if_match(header: str | None, version: int) -> None:
-    """Require ``If-Match`` (428 without) to name the current version (412 otherwise)."""
-    if header is None or not header.strip():
+@dataclass(frozen=True)
+class IfMatch:
+    """The entity tags a client sent in ``If-Match``."""
+
+    tags: frozenset[str]
+
+    def check(self, version: int) -> None:
+        """Let the write through if it names ``version`` (read under lock); 412 otherwise."""
+        if etag(version) not in self.tags:
+            raise PreconditionFailed()
+
+
+def get_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=200,
+            description="The ETag you last read (required; `*` is refused).",
+        ),
+    ] = None,
+) -> IfMatch:
+    """Read ``If-Match``: 428 when it is missing or ``*``."""
+    tags = frozenset(tag.strip() for tag in (if_match or "").split(",") if tag.strip())
+    if not tags:
         raise PreconditionRequired()
-    current = etag(version)
-    tags = [tag.strip() for tag in header.split(",")]
-    if "*" in tags or current in tags:
-        return
-    raise PreconditionFailed()
+    if "*" in tags:
+        raise PreconditionRequired(
+            "If-Match: * is not accepted here: send the ETag you last read of this resource."
+        )
+    return IfMatch(tags)
+
+
+IfMatchDep = Annotated[IfMatch, Depends(get_if_match)]

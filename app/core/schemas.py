@@ -6,7 +6,6 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
 import pycountry
-from fastapi import Response
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -155,12 +154,3 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
-
-
-def json_response(model: BaseModel) -> Response:
-    """A response body as JSON, as FastAPI would write it for the route's ``response_model``.
-
-    For hot read paths: FastAPI would validate the returned model a second time, in the
-    thread pool; the route declares the model for the schema and its tests check the body.
-    """
-    return Response(model.model_dump_json(by_alias=True), media_type="application/json")

@@ -6,18 +6,15 @@ Permissions are the API's: the same role table, the same situation look-up (404 
 situation one may not see, 403 for what one's role does not allow).
 """
 
-import uuid
-from collections.abc import Awaitable, Callable
-from functools import cache
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Cookie, Depends, Path, Request
+from fastapi import Cookie, Depends, Request
 
 from app.auth.access import SituationAccess
-from app.auth.deps import authenticate, load_situation_access, mark_permission
+from app.auth.deps import authenticate, require, situation_permission
 from app.auth.permissions import Permission
-from app.auth.policies import global_permissions
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, Unauthorized
 from app.models import User
@@ -64,35 +61,14 @@ def get_signed_in_user(
 SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
-@cache
-def page_permission(permission: Permission) -> Callable[..., Awaitable[User]]:
+def page_permission(permission: Permission) -> Callable[..., User]:
     """A dependency: a signed-in user who holds a global ``permission`` (else 403)."""
-
-    async def dependency(user: SignedInUser) -> User:
-        if permission not in global_permissions(user):
-            raise Forbidden()
-        return user
-
-    dependency.__name__ = f"page_{permission.value.replace(':', '_')}"
-    mark_permission(dependency, permission.value)
-    return dependency
+    return require(permission, get_signed_in_user)
 
 
-@cache
 def situation_page_permission(permission: Permission) -> Callable[..., SituationAccess]:
     """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
-
-    def dependency(
-        sid: Annotated[uuid.UUID, Path()], user: SignedInUser, session: SessionDep
-    ) -> SituationAccess:
-        access = load_situation_access(session, sid, user)
-        if not access.can(permission):
-            raise Forbidden()
-        return access
-
-    dependency.__name__ = f"situation_page_{permission.value.replace(':', '_')}"
-    mark_permission(dependency, permission.value)
-    return dependency
+    return situation_permission(permission, get_signed_in_user)
 
 
 P = Permission

@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Subquery
 
 from app.checklist import flags
-from app.checklist.service import has_lead_clause, stale_threshold
-from app.core.sqltime import days_before
+from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
 from app.core.vocab import IATI_ORGANISATION_ROLE, IATI_ORGANISATION_TYPE, OwnerRole
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 
@@ -109,8 +108,8 @@ def rollup_rows(
     Situations come by name, their items in Annex I order; each situation is stale by
     its own ``stale_after_days``.
     """
-    threshold = days_before(now, Situation.stale_after_days)
     items = ChecklistItem.situation_id.in_(situation_ids.scalar_subquery())
+    threshold = stale_thresholds(session, now, Situation.id.in_(situation_ids.scalar_subquery()))
     stmt = _items_query(items, now, threshold)
     yield from _rows(session, stmt, chunk_size)
 

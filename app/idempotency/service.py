@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Uuid, bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,14 +57,6 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-# Built once: building a statement costs more than running it.
-_LOOK_UP = select(IdempotencyKey).where(
-    IdempotencyKey.user_id == bindparam("user_id", type_=Uuid()),
-    IdempotencyKey.scope == bindparam("scope", type_=String()),
-    IdempotencyKey.key == bindparam("key", type_=String()),
-)
-
-
 def look_up(
     session: Session,
     *,
@@ -75,7 +67,13 @@ def look_up(
     now: datetime,
 ) -> StoredResponse | Reservation:
     """Return the stored response for a retry, or a reservation for a new request."""
-    row = session.scalar(_LOOK_UP, {"user_id": user_id, "scope": scope, "key": key})
+    row = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+        )
+    )
     if row is not None and row.expires_at > now:
         if row.request_hash != fingerprint:
             raise Unprocessable(

@@ -3,7 +3,6 @@
 from app.core.base import Base
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.event import Event
-from app.models.generation import Generation
 from app.models.organisation import Organisation
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
@@ -14,7 +13,6 @@ __all__ = [
     "Base",
     "ChecklistItem",
     "Event",
-    "Generation",
     "IdempotencyKey",
     "ItemOwner",
     "Membership",

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from app.core.errors import Conflict, NotFound
 from app.core.vocab import OrganisationType
 from app.models import Organisation
-from app.models.generation import ORGANISATIONS, advance
 from app.organisations.schemas import OrganisationCreate, OrganisationUpdate
 
 
@@ -51,9 +50,6 @@ def update(session: Session, organisation: Organisation, data: OrganisationUpdat
         changes["name_key"] = name_key(changes["name"])
     for field, value in changes.items():
         setattr(organisation, field, value)
-    if changes:
-        # Item lists show owners' names, acronyms and types: tell their caches.
-        advance(session, ORGANISATIONS)
     session.flush()
     return organisation
 

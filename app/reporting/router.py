@@ -1,16 +1,15 @@
 """Summaries: one situation (now or as of a day), and the roll-up across situations."""
 
 from datetime import date
-from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 
 from app.auth.deps import CanReadSummary, ReportsReader
 from app.core.base import utcnow
-from app.core.deps import RegistryDep, SessionDep, run_to_end
+from app.core.deps import RegistryDep, SessionDep
 from app.core.errors import Unprocessable, field_error
-from app.core.schemas import CountryCode, json_response
+from app.core.schemas import CountryCode
 from app.core.vocab import Phase
 from app.reporting import service
 from app.reporting.schemas import Rollup, SituationSummary
@@ -19,9 +18,8 @@ from app.templates.deps import Language
 router = APIRouter(tags=["reporting"])
 
 
-@router.get("/situations/{sid}/summary", response_model=SituationSummary)
-async def situation_summary(
-    request: Request,
+@router.get("/situations/{sid}/summary")
+def situation_summary(
     access: ReportsReader,
     session: SessionDep,
     registry: RegistryDep,
@@ -30,7 +28,7 @@ async def situation_summary(
         date | None,
         Query(description="A past day (YYYY-MM-DD): the summary at its end, rebuilt from events."),
     ] = None,
-) -> Response:
+) -> SituationSummary:
     """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review."""
     now = utcnow()
     if as_of is not None and (as_of > now.date() or as_of.year < 1900):
@@ -38,25 +36,17 @@ async def situation_summary(
             "as_of must be a day between 1900 and today.",
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
-    summary = await run_to_end(
-        request,
-        session,
-        partial(service.situation_summary, now=now, as_of=as_of, language=language),
-        session,
-        access.situation,
-        registry,
+    return service.situation_summary(
+        session, access.situation, registry, now=now, as_of=as_of, language=language
     )
-    return json_response(summary)
 
 
-@router.get("/summary", response_model=Rollup)
+@router.get("/summary")
 def rollup(
     user: CanReadSummary,
     session: SessionDep,
     host_country: Annotated[CountryCode | None, Query()] = None,
     phase: Annotated[Phase | None, Query()] = None,
-) -> Response:
+) -> Rollup:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
-    return json_response(
-        service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)
-    )
+    return service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)

@@ -14,11 +14,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
-    Uuid,
     and_,
-    bindparam,
     case,
     func,
     or_,
@@ -27,8 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.checklist import flags
-from app.checklist.service import has_lead_clause, stale_thresholds
-from app.core.base import UTCDateTime
+from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
 from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
@@ -112,14 +108,6 @@ NOW_STATE = StateColumns(
 )
 
 
-# Statements are built once with parameters: building SQL expressions costs more than
-# running these queries.
-_SID = bindparam("sid", type_=Uuid())
-_MOMENT = bindparam("moment", type_=UTCDateTime())
-_TODAY = bindparam("today", type_=Date())
-_THRESHOLD = bindparam("threshold", type_=UTCDateTime())
-
-
 def _state_as_of(situation_id: Any, moment: Any) -> Any:
     """Each item's state at ``moment``, from the last version event before it."""
     last_version = (
@@ -159,45 +147,47 @@ def _state_as_of(situation_id: Any, moment: Any) -> Any:
     )
 
 
-def _pending_review(item_id: Any) -> ColumnElement[Any]:
+def _pending_review(item_id: Any, moment: datetime) -> ColumnElement[Any]:
     """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then."""
     waiting = (
         select(func.count())
         .where(
             Update.item_id == item_id,
-            Update.submitted_at < _MOMENT,
-            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
+            Update.submitted_at < moment,
+            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= moment),
         )
         .scalar_subquery()
     )
     return func.coalesce(func.sum(waiting), 0).label("pending_review")
 
 
-_SUMMARY_NOW = (
-    select(
-        ChecklistItem.pillar,
-        *figure_columns(NOW_STATE, _TODAY, _THRESHOLD),
-        _pending_review(ChecklistItem.id),
+def _summary_query(
+    situation_id: uuid.UUID, *, moment: datetime, today: date, threshold: datetime, now: bool
+) -> Select[Any]:
+    """The figures of a situation per pillar: from the items now, or rebuilt as of ``moment``."""
+    if now:
+        return (
+            select(
+                ChecklistItem.pillar,
+                *figure_columns(NOW_STATE, today, threshold),
+                _pending_review(ChecklistItem.id, moment),
+            )
+            .where(ChecklistItem.situation_id == situation_id)
+            .group_by(ChecklistItem.pillar)
+        )
+    source = _state_as_of(situation_id, moment)
+    state = StateColumns(
+        source.c.status,
+        source.c.target_date,
+        source.c.has_lead,
+        source.c.last_accepted_at,
+        source.c.created_at,
     )
-    .where(ChecklistItem.situation_id == _SID)
-    .group_by(ChecklistItem.pillar)
-)
-_AS_OF_SOURCE = _state_as_of(_SID, _MOMENT)
-_SUMMARY_AS_OF = select(
-    _AS_OF_SOURCE.c.pillar,
-    *figure_columns(
-        StateColumns(
-            _AS_OF_SOURCE.c.status,
-            _AS_OF_SOURCE.c.target_date,
-            _AS_OF_SOURCE.c.has_lead,
-            _AS_OF_SOURCE.c.last_accepted_at,
-            _AS_OF_SOURCE.c.created_at,
-        ),
-        _TODAY,
-        _THRESHOLD,
-    ),
-    _pending_review(_AS_OF_SOURCE.c.item_id),
-).group_by(_AS_OF_SOURCE.c.pillar)
+    return select(
+        source.c.pillar,
+        *figure_columns(state, today, threshold),
+        _pending_review(source.c.item_id, moment),
+    ).group_by(source.c.pillar)
 
 
 def situation_summary(
@@ -212,14 +202,14 @@ def situation_summary(
     """Figures for the situation and each pillar, now or at the end of ``as_of``."""
     moment = end_of_day(as_of) if as_of else now
     today = as_of or now.date()
-    params = {
-        "sid": situation.id,
-        "moment": moment,
-        "today": today,
-        "threshold": moment - timedelta(days=situation.stale_after_days),
-    }
-    stmt = _SUMMARY_NOW if as_of is None else _SUMMARY_AS_OF
-    by_pillar = {str(row.pillar): row for row in session.execute(stmt, params).all()}
+    stmt = _summary_query(
+        situation.id,
+        moment=moment,
+        today=today,
+        threshold=stale_threshold(moment, situation.stale_after_days),
+        now=as_of is None,
+    )
+    by_pillar = {str(row.pillar): row for row in session.execute(stmt).all()}
     pending = {code: int(row.pending_review) for code, row in by_pillar.items()}
 
     template = registry.get(situation.template_id, situation.template_version)

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import (
@@ -15,7 +15,7 @@ from app.auth.deps import (
     SituationWriter,
 )
 from app.core.deps import RegistryDep, SessionDep
-from app.core.etag import check_if_match, etag
+from app.core.etag import IfMatchDep, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
 from app.core.schemas import CountryCode
 from app.core.vocab import Phase
@@ -102,12 +102,12 @@ def update_situation(
     access: SituationWriter,
     session: SessionDep,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: IfMatchDep,
 ) -> SituationRead:
-    """Change a situation's fields (admins and its coordinators); ``If-Match`` is honoured."""
-    if if_match is not None:
-        check_if_match(if_match, access.situation.version)
-    situation = service.update(session, access.situation, data, Actor.of(access.user))
+    """Change a situation's fields (admins and its coordinators); needs `If-Match`."""
+    situation = service.load(session, access.situation.id, for_update=True)
+    if_match.check(situation.version)
+    situation = service.update(session, situation, data, Actor.of(access.user))
     response.headers["ETag"] = etag(situation.version)
     return service.situation_read(situation, access.role)
 

@@ -74,14 +74,17 @@ def situation_read(situation: Situation, role: SituationRole | None) -> Situatio
     )
 
 
-def load(session: Session, situation_id: uuid.UUID) -> Situation:
-    """Load a situation with its population figures."""
-    situation = session.scalar(
+def load(session: Session, situation_id: uuid.UUID, *, for_update: bool = False) -> Situation:
+    """Load a situation with its population figures; lock its row when it is about to change."""
+    stmt = (
         select(Situation)
         .options(selectinload(Situation.population))
         .where(Situation.id == situation_id)
         .execution_options(populate_existing=True)
     )
+    if for_update:
+        stmt = stmt.with_for_update(of=Situation)
+    situation = session.scalar(stmt)
     if situation is None:
         raise NotFound()
     return situation

@@ -7,16 +7,15 @@ from functools import cache
 from typing import Annotated
 
 from fastapi import Depends, Path
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import SituationAccess
-from app.auth.deps import CurrentUser, mark_permission
+from app.auth.deps import CurrentUser, load_situation_access, mark_permission
 from app.auth.permissions import Permission
-from app.auth.policies import can_see_situation, situation_permissions
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound
-from app.models import Membership, Situation, Update
+from app.models import Update
 from app.updates import service
 
 
@@ -26,28 +25,24 @@ class UpdateAccess:
     access: SituationAccess
 
 
+_NO_UPDATE = "No such update, or you may not see it."
+
+
 def get_update_access(
     uid: Annotated[uuid.UUID, Path(description="Update id")], user: CurrentUser, session: SessionDep
 ) -> UpdateAccess:
     """Load an update whose situation and content the caller may see; 404 otherwise."""
-    row = session.execute(
-        select(Update, Situation, Membership.role)
-        .join(Situation, Situation.id == Update.situation_id)
-        .outerjoin(
-            Membership,
-            and_(Membership.situation_id == Situation.id, Membership.user_id == user.id),
-        )
-        .options(selectinload(Update.organisation))
-        .where(Update.id == uid)
-    ).first()
-    if row is None:
-        raise NotFound("No such update, or you may not see it.")
-    update, situation, role = row
-    if not can_see_situation(user, role):
-        raise NotFound("No such update, or you may not see it.")
-    access = SituationAccess(situation, user, role, situation_permissions(user, role))
+    update = session.scalar(
+        select(Update).options(selectinload(Update.organisation)).where(Update.id == uid)
+    )
+    if update is None:
+        raise NotFound(_NO_UPDATE)
+    try:
+        access = load_situation_access(session, update.situation_id, user)
+    except NotFound:
+        raise NotFound(_NO_UPDATE) from None
     if not service.can_see(access, update):
-        raise NotFound("No such update, or you may not see it.")
+        raise NotFound(_NO_UPDATE)
     return UpdateAccess(update, access)
 
 

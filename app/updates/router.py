@@ -2,39 +2,31 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
-from app.auth.access import SituationAccess
 from app.auth.deps import UpdatesLister, UpdatesReviewer, UpdatesSubmitter
 from app.checklist import service as checklist
 from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import ItemCode
-from app.core.deps import SessionDep, run_to_end
-from app.core.errors import AppError, NotFound, Unprocessable
+from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
-from app.core.problems import problem_body, sanitize_validation_errors
 from app.core.vocab import UpdateState
 from app.events.service import Actor
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Update
 from app.ops.metrics import UPDATE_SUBMISSIONS
-from app.updates import service
+from app.updates import batches, service
 from app.updates.deps import UpdateReader, UpdateReviewer
 from app.updates.schemas import (
-    BatchEntryIn,
     BatchIn,
     BatchOut,
-    BatchResult,
     BulkReviewIn,
     BulkReviewOut,
     ReviewIn,
-    ReviewResult,
     UpdateIn,
     UpdateRead,
 )
@@ -54,12 +46,11 @@ _ORDER = [
     response_model=UpdateRead,
     responses={409: {"description": "A concurrent request with the same Idempotency-Key"}},
 )
-async def submit_update(
+def submit_update(
     code: ItemCodePath,
     data: UpdateIn,
     access: UpdatesSubmitter,
     session: SessionDep,
-    request: Request,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     """Report on an item (owning partners, coordinators); `Idempotency-Key` makes retries safe."""
@@ -71,7 +62,7 @@ async def submit_update(
         body = UpdateRead.model_validate(update).model_dump(mode="json")
         return StoredResponse(201, body, {"Location": f"/api/v1/updates/{update.id}"})
 
-    return await run_to_end(request, session, idempotency.respond, access.user, data, work)
+    return idempotency.respond(access.user, data, work)
 
 
 @router.post("/situations/{sid}/updates:batch", response_model=BatchOut)
@@ -84,42 +75,10 @@ def submit_batch(
     """Report on many items at once (up to 100): one result per update, in order."""
 
     def work() -> StoredResponse:
-        seen: set[str] = set()
-        results = [_submit_one(session, access, i, raw, seen) for i, raw in enumerate(data.updates)]
+        results = batches.submit_batch(session, access, data.updates)
         return StoredResponse(200, BatchOut(results=results).model_dump(mode="json"), {})
 
     return idempotency.respond(access.user, data, work)
-
-
-def _submit_one(
-    session: Session, access: SituationAccess, index: int, raw: dict[str, Any], seen: set[str]
-) -> BatchResult:
-    ref = raw.get("client_ref")
-    client_ref = ref if isinstance(ref, str) and 0 < len(ref) <= 100 else None
-    try:
-        entry = BatchEntryIn.model_validate(raw)
-    except ValidationError as exc:
-        errors = [
-            {**e, "loc": ["body", "updates", index, *e["loc"]]}
-            for e in sanitize_validation_errors(exc.errors())
-        ]
-        problem = Unprocessable("This update is not valid; `errors` says where.", errors=errors)
-        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
-    if entry.client_ref in seen:
-        problem = Unprocessable("This client_ref repeats an earlier update of the batch.")
-        return BatchResult(client_ref=client_ref, status=422, problem=problem_body(problem))
-    seen.add(entry.client_ref)
-    try:
-        with session.begin_nested():
-            item = checklist.item_ref(
-                session, access.situation.id, entry.code, access.user.organisation_id
-            )
-            fields = entry.model_dump(exclude={"code", "client_ref"})
-            update = service.submit(session, access, item, UpdateIn.model_validate(fields))
-    except AppError as exc:
-        return BatchResult(client_ref=client_ref, status=exc.status, problem=problem_body(exc))
-    UPDATE_SUBMISSIONS.labels("batch").inc()
-    return BatchResult(client_ref=client_ref, status=201, update=UpdateRead.model_validate(update))
 
 
 @router.get("/situations/{sid}/updates")
@@ -154,23 +113,7 @@ def list_updates(
 @router.post("/situations/{sid}/updates:review", response_model=BulkReviewOut)
 def review_many(data: BulkReviewIn, access: UpdatesReviewer, session: SessionDep) -> BulkReviewOut:
     """Accept or return many submitted updates with one comment; one result per update."""
-    actor = Actor.of(access.user)
-    results = []
-    for update_id in dict.fromkeys(data.update_ids):
-        try:
-            with session.begin_nested():
-                found = service.get(session, update_id)
-                if found.situation_id != access.situation.id:
-                    raise NotFound("No such update in this situation.")
-                update = service.review(session, update_id, data.decision, data.comment, actor)
-        except AppError as exc:
-            results.append(
-                ReviewResult(update_id=update_id, status=exc.status, problem=problem_body(exc))
-            )
-            continue
-        results.append(
-            ReviewResult(update_id=update_id, status=200, update=UpdateRead.model_validate(update))
-        )
+    results = batches.review_many(session, access, data.update_ids, data.decision, data.comment)
     return BulkReviewOut(results=results)
 
 

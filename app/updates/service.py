@@ -139,10 +139,21 @@ def submit(session: Session, access: SituationAccess, item: ItemRef, data: Updat
 
 
 def review(
-    session: Session, update_id: uuid.UUID, decision: str, comment: str | None, actor: Actor
+    session: Session,
+    update_id: uuid.UUID,
+    decision: str,
+    comment: str | None,
+    actor: Actor,
+    *,
+    situation_id: uuid.UUID | None = None,
 ) -> Update:
-    """Accept (apply to the item) or return (to the partner) a submitted update, once."""
+    """Accept (apply to the item) or return (to the partner) a submitted update, once.
+
+    With ``situation_id``, an update of another situation is not found.
+    """
     update = get(session, update_id, for_update=True)
+    if situation_id is not None and update.situation_id != situation_id:
+        raise NotFound("No such update in this situation.")
     if update.state is not UpdateState.SUBMITTED:
         raise Conflict(f"This update was {update.state.value} already; it is reviewed once.")
     now = utcnow()
