@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)
+    auth_failures_per_minute: int = Field(
+        default=6,
+        ge=0,
+        le=1_000_000,
+        description="Failed authentications (401, bad sign-ins) an address may add a minute "
+        "once its burst is spent; past that it gets 429 (0: no limit).",
+    )
+    auth_failure_burst: int = Field(default=20, ge=1, le=1_000_000)
     item_cache_size: int = Field(
         default=20_000,
         ge=0,
