@@ -67,6 +67,9 @@ def _serve(args: argparse.Namespace) -> int:
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        http="app.ops.server:DeadlineHttpToolsProtocol",
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections or None,
     )
     return 0
 

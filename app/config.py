@@ -52,6 +52,22 @@ class Settings(BaseSettings):
         "once its burst is spent; past that it gets 429 (0: no limit).",
     )
     auth_failure_burst: int = Field(default=20, ge=1, le=1_000_000)
+    request_read_timeout_seconds: float = Field(
+        default=20,
+        ge=0,
+        le=3600,
+        description="`crrf serve`: a request's headers and body must arrive within this, "
+        "from its first byte (or the connection's opening); else 408 and the connection "
+        "closes (0: no deadline).",
+    )
+    keep_alive_seconds: int = Field(default=5, ge=1, le=600)
+    max_connections: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description="`crrf serve`: connections and requests a process takes at once; "
+        "beyond, 503 (0: no limit).",
+    )
     item_cache_size: int = Field(
         default=20_000,
         ge=0,
