@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -57,7 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def _trickle(port: int, prefix: bytes, trickle: bytes) -> tuple[float, bytes]:
-    """Send ``prefix`` at once, then ``trickle`` a byte a second; return when it closed, and what came back."""
+    """Send ``prefix``, then ``trickle`` a byte a second; return when it closed, and the answer."""
     started = time.monotonic()
     received = b""
     with socket.create_connection(("127.0.0.1", port), timeout=BOUND + 5) as sock:
