@@ -151,7 +151,7 @@ def situation_page(
     now = utcnow()
     filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
     rows, next_cursor = views.item_rows(session, access, registry, filters, now=now, cursor=cursor)
-    summary = views.summary(session, access.situation, registry, now)
+    summary = views.summary(session, access, registry, now)
     context = {
         "user": access.user,
         "access": access,

@@ -41,7 +41,13 @@ async def situation_summary(
     summary = await run_to_end(
         request,
         session,
-        partial(service.situation_summary, now=now, as_of=as_of, language=language),
+        partial(
+            service.situation_summary,
+            pending=service.pending_scope(access.user, access.permissions),
+            now=now,
+            as_of=as_of,
+            language=language,
+        ),
         session,
         access.situation,
         registry,

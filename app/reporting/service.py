@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,16 +20,19 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    false,
     func,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
+from app.auth.permissions import Permission
+from app.auth.policies import situation_permissions, update_scope
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_thresholds
 from app.core.base import UTCDateTime
-from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
+from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
     PillarFigures,
@@ -81,7 +84,27 @@ def figure_columns(s: StateColumns, today: Any, stale_threshold: Any) -> list[Co
     ]
 
 
-def _figures(values: Sequence[Any] | None, pending: int) -> dict[str, Any]:
+PendingScope = uuid.UUID | Literal["all"] | None
+"""Whose submitted updates ``pending_review`` counts: everyone's, one organisation's, or
+nobody's (then it is null)."""
+
+
+def pending_scope(user: User, permissions: frozenset[Permission]) -> PendingScope:
+    """Whose not-yet-reviewed updates may this caller count?
+
+    Those who may read every update (coordinators, admins) count all of them; partners,
+    who read their own organisation's, count those; viewers, who see accepted updates
+    only, count none: their ``pending_review`` is null.
+    """
+    scope = update_scope(permissions)
+    if scope == "all":
+        return "all"
+    if scope == "own" and user.organisation_id is not None:
+        return user.organisation_id
+    return None
+
+
+def _figures(values: Sequence[Any] | None, pending: int | None) -> dict[str, Any]:
     """The figures of a row's aggregate columns, in the order of ``figure_columns``."""
     counts = [int(v or 0) for v in values] if values else [0] * len(_FIGURE_LABELS)
     total, *statuses, lead_missing, overdue, stale, no_data = counts
@@ -118,6 +141,7 @@ _SID = bindparam("sid", type_=Uuid())
 _MOMENT = bindparam("moment", type_=UTCDateTime())
 _TODAY = bindparam("today", type_=Date())
 _THRESHOLD = bindparam("threshold", type_=UTCDateTime())
+_ORGANISATION = bindparam("organisation", type_=Uuid())
 
 
 def _state_as_of(situation_id: Any, moment: Any) -> Any:
@@ -159,45 +183,59 @@ def _state_as_of(situation_id: Any, moment: Any) -> Any:
     )
 
 
-def _pending_review(item_id: Any) -> ColumnElement[Any]:
-    """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then."""
-    waiting = (
-        select(func.count())
-        .where(
-            Update.item_id == item_id,
-            Update.submitted_at < _MOMENT,
-            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
-        )
-        .scalar_subquery()
-    )
+def _pending_review(item_id: Any, *, one_organisation: bool) -> ColumnElement[Any]:
+    """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then
+    (only the ``organisation`` parameter's, with ``one_organisation``)."""
+    conditions = [
+        Update.item_id == item_id,
+        Update.submitted_at < _MOMENT,
+        or_(Update.reviewed_at.is_(None), Update.reviewed_at >= _MOMENT),
+    ]
+    if one_organisation:
+        conditions.append(Update.organisation_id == _ORGANISATION)
+    waiting = select(func.count()).where(*conditions).scalar_subquery()
     return func.coalesce(func.sum(waiting), 0).label("pending_review")
 
 
-_SUMMARY_NOW = (
-    select(
-        ChecklistItem.pillar,
-        *figure_columns(NOW_STATE, _TODAY, _THRESHOLD),
-        _pending_review(ChecklistItem.id),
+def _summary_now(*, one_organisation: bool) -> Select[Any]:
+    return (
+        select(
+            ChecklistItem.pillar,
+            *figure_columns(NOW_STATE, _TODAY, _THRESHOLD),
+            _pending_review(ChecklistItem.id, one_organisation=one_organisation),
+        )
+        .where(ChecklistItem.situation_id == _SID)
+        .group_by(ChecklistItem.pillar)
     )
-    .where(ChecklistItem.situation_id == _SID)
-    .group_by(ChecklistItem.pillar)
-)
+
+
 _AS_OF_SOURCE = _state_as_of(_SID, _MOMENT)
-_SUMMARY_AS_OF = select(
-    _AS_OF_SOURCE.c.pillar,
-    *figure_columns(
-        StateColumns(
-            _AS_OF_SOURCE.c.status,
-            _AS_OF_SOURCE.c.target_date,
-            _AS_OF_SOURCE.c.has_lead,
-            _AS_OF_SOURCE.c.last_accepted_at,
-            _AS_OF_SOURCE.c.created_at,
+
+
+def _summary_as_of(*, one_organisation: bool) -> Select[Any]:
+    return select(
+        _AS_OF_SOURCE.c.pillar,
+        *figure_columns(
+            StateColumns(
+                _AS_OF_SOURCE.c.status,
+                _AS_OF_SOURCE.c.target_date,
+                _AS_OF_SOURCE.c.has_lead,
+                _AS_OF_SOURCE.c.last_accepted_at,
+                _AS_OF_SOURCE.c.created_at,
+            ),
+            _TODAY,
+            _THRESHOLD,
         ),
-        _TODAY,
-        _THRESHOLD,
-    ),
-    _pending_review(_AS_OF_SOURCE.c.item_id),
-).group_by(_AS_OF_SOURCE.c.pillar)
+        _pending_review(_AS_OF_SOURCE.c.item_id, one_organisation=one_organisation),
+    ).group_by(_AS_OF_SOURCE.c.pillar)
+
+
+# Keyed by (as of a past day, one organisation's pending updates).
+_SUMMARIES = {
+    (as_of, one): (_summary_as_of if as_of else _summary_now)(one_organisation=one)
+    for as_of in (False, True)
+    for one in (False, True)
+}
 
 
 def situation_summary(
@@ -205,22 +243,31 @@ def situation_summary(
     situation: Situation,
     registry: TemplateRegistry,
     *,
+    pending: PendingScope,
     now: datetime,
     as_of: date | None = None,
     language: str | None = None,
 ) -> SituationSummary:
-    """Figures for the situation and each pillar, now or at the end of ``as_of``."""
+    """Figures for the situation and each pillar, now or at the end of ``as_of``.
+
+    ``pending_review`` counts the updates of ``pending`` (see ``pending_scope``).
+    """
     moment = end_of_day(as_of) if as_of else now
     today = as_of or now.date()
+    one_organisation = isinstance(pending, uuid.UUID)
     params = {
         "sid": situation.id,
         "moment": moment,
         "today": today,
         "threshold": moment - timedelta(days=situation.stale_after_days),
+        **({"organisation": pending} if one_organisation else {}),
     }
-    stmt = _SUMMARY_NOW if as_of is None else _SUMMARY_AS_OF
+    stmt = _SUMMARIES[as_of is not None, one_organisation]
     by_pillar = {str(row.pillar): row for row in session.execute(stmt, params).all()}
-    pending = {code: int(row.pending_review) for code, row in by_pillar.items()}
+    counts = {code: int(row.pending_review) for code, row in by_pillar.items()}
+
+    def pending_of(code: str) -> int | None:
+        return None if pending is None else counts.get(code, 0)
 
     template = registry.get(situation.template_id, situation.template_version)
     titles = (
@@ -233,22 +280,13 @@ def situation_summary(
         PillarFigures(
             code=PillarCode(code),
             title=titles.get(code, code),
-            **_figures(
-                by_pillar[code][_FIGURES] if code in by_pillar else None, pending.get(code, 0)
-            ),
+            **_figures(by_pillar[code][_FIGURES] if code in by_pillar else None, pending_of(code)),
         )
         for code in codes
     ]
     totals = {
         label: sum(getattr(p, label) for p in pillars)
-        for label in (
-            "items_total",
-            "lead_missing",
-            "overdue",
-            "stale",
-            "no_data",
-            "pending_review",
-        )
+        for label in ("items_total", "lead_missing", "overdue", "stale", "no_data")
     }
     by_status = {status: sum(p.by_status[status] for p in pillars) for status in ItemStatus}
     applicable = totals["items_total"] - by_status[ItemStatus.NOT_APPLICABLE]
@@ -260,6 +298,7 @@ def situation_summary(
         by_status=by_status,
         in_place_share=round(by_status[ItemStatus.IN_PLACE] / applicable, 4) if applicable else 0.0,
         pillars=pillars,
+        pending_review=None if pending is None else sum(p.pending_review or 0 for p in pillars),
         **totals,
     )
 
@@ -310,13 +349,7 @@ def rollup(
         # An admin's unfiltered roll-up sees every situation: no test per row.
         return [column.in_(select(Situation.id).where(*visible))] if visible else []
 
-    pending = dict(
-        session.execute(
-            select(Update.situation_id, func.count())
-            .where(Update.state == UpdateState.SUBMITTED, *of_visible(Update.situation_id))
-            .group_by(Update.situation_id)
-        ).all()
-    )
+    pending = _rollup_pending(session, user, [row[0] for row in per_situation], of_visible)
     element_rows = session.execute(
         select(
             ChecklistItem.element_code,
@@ -333,6 +366,7 @@ def rollup(
     # spares a second pass over every item. Plain data is validated once, at the end.
     totals = [0] * len(_FIGURE_LABELS)
     situations = []
+    shown = [count for count in pending.values() if count is not None]
     for row in per_situation:
         values = row[4:]
         totals = [a + int(b or 0) for a, b in zip(totals, values, strict=True)]
@@ -342,18 +376,49 @@ def rollup(
                 "name": row[1],
                 "host_country": row[2],
                 "phase": row[3],
-                **_figures(values, pending.get(row[0], 0)),
+                **_figures(values, pending.get(row[0])),
             }
         )
     return Rollup.model_validate(
         {
             "generated_at": now,
             "situations_total": len(situations),
-            "totals": _figures(totals, sum(pending.values())),
+            "totals": _figures(totals, sum(shown) if shown else None),
             "situations": situations,
             "elements": _elements(element_rows),
         }
     )
+
+
+def _rollup_pending(
+    session: Session, user: User, situation_ids: list[Any], of_visible: Any
+) -> dict[Any, int | None]:
+    """Per situation, the pending updates ``user`` may count there (``pending_scope``)."""
+    organisation = user.organisation_id
+    own = Update.organisation_id == organisation if organisation is not None else false()
+    counts = {
+        row[0]: (int(row[1]), int(row[2] or 0))
+        for row in session.execute(
+            select(Update.situation_id, func.count(), func.sum(case((own, 1), else_=0)))
+            .where(Update.state == UpdateState.SUBMITTED, *of_visible(Update.situation_id))
+            .group_by(Update.situation_id)
+        ).all()
+    }
+    roles: dict[Any, SituationRole | None] = {}
+    if not user.is_admin:
+        roles = dict(
+            session.execute(
+                select(Membership.situation_id, Membership.role).where(
+                    Membership.user_id == user.id
+                )
+            ).all()
+        )
+    pending: dict[Any, int | None] = {}
+    for sid in situation_ids:
+        every, of_own = counts.get(sid, (0, 0))
+        scope = pending_scope(user, situation_permissions(user, roles.get(sid)))
+        pending[sid] = None if scope is None else every if scope == "all" else of_own
+    return pending
 
 
 def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
