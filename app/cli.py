@@ -100,6 +100,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,  # configure_logging (above, and in each worker's app) instead
         access_log=False,  # the app logs one line per request
         proxy_headers=True,
+        http="app.ops.server:DeadlineHttpToolsProtocol",
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections or None,
     )
     return 0
 

@@ -49,6 +49,30 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)
+    auth_failures_per_minute: int = Field(
+        default=6,
+        ge=0,
+        le=1_000_000,
+        description="Failed authentications (401, bad sign-ins) an address may add a minute "
+        "once its burst is spent; past that it gets 429 (0: no limit).",
+    )
+    auth_failure_burst: int = Field(default=20, ge=1, le=1_000_000)
+    request_read_timeout_seconds: float = Field(
+        default=20,
+        ge=0,
+        le=3600,
+        description="`crrf serve`: a request's headers and body must arrive within this, "
+        "from its first byte (or the connection's opening); else 408 and the connection "
+        "closes (0: no deadline).",
+    )
+    keep_alive_seconds: int = Field(default=5, ge=1, le=600)
+    max_connections: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description="`crrf serve`: connections and requests a process takes at once; "
+        "beyond, 503 (0: no limit).",
+    )
     cors_origins: list[str] = Field(default_factory=list)
 
 

@@ -14,7 +14,7 @@ from app.core.db import make_engine, make_sessionmakers
 from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
-from app.core.ratelimit import RateLimitMiddleware
+from app.core.ratelimit import AuthFailureLimitMiddleware, RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
@@ -78,6 +78,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         RateLimitMiddleware,
         per_minute=settings.rate_limit_per_minute,
         burst=settings.rate_limit_burst,
+    )
+    app.add_middleware(
+        AuthFailureLimitMiddleware,
+        per_minute=settings.auth_failures_per_minute,
+        burst=settings.auth_failure_burst,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:

@@ -21,9 +21,10 @@ import httpx2 as httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, insert, select
 
-from app.models import ApiToken, Base, ChecklistItem, Situation
+from app.core.vocab import OwnerRole
+from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Situation
 from tests.factories import World
 from tests.test_routes import api_routes
 
@@ -106,6 +107,24 @@ def member(world: World, variant: str) -> Any:
 
 def org(world: World, variant: str) -> Any:
     return world.orgs["ngo_b"] if variant == "other_org" else world.orgs["ngo_a"]
+
+
+def knowable_stranger(connection: Connection, world: World, variant: str) -> Any:
+    """The stranger, whose organisation (the RLO) now supports an item of the situation.
+
+    A coordinator may add only users they have a way to know (``knowable_users``).
+    """
+    item_id = connection.scalar(
+        select(ChecklistItem.id).where(
+            ChecklistItem.situation_id == situation(world, variant).id, ChecklistItem.code == "5b"
+        )
+    )
+    connection.execute(
+        insert(ItemOwner).values(
+            item_id=item_id, organisation_id=world.orgs["rlo"].id, role=OwnerRole.SUPPORT
+        )
+    )
+    return world.users["stranger"]
 
 
 def sit_url(world: World, variant: str, path: str = "") -> str:
@@ -259,7 +278,7 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
     ),
     ("PUT", "/api/v1/situations/{sid}/members/{user_id}"): (
         lambda w, v, c, u: Call(
-            "PUT", sit_url(w, v, f"/members/{w.users['stranger'].id}"), {"role": "viewer"}
+            "PUT", sit_url(w, v, f"/members/{knowable_stranger(c, w, v).id}"), {"role": "viewer"}
         ),
         in_situation(row(201, 201, 403, 403, 403, 404)),
     ),

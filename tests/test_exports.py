@@ -41,7 +41,7 @@ from tests.factories import (
     set_owners,
     submit_update,
 )
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, with_etag
 
 HEADERS = [c.header for c in service.COLUMNS]
 CODE = HEADERS.index("code")
@@ -415,6 +415,42 @@ class TestSituationExport:
         lead = cells["5c"][HEADERS.index("lead_organisation")]
         assert (lead.value, lead.data_type) == (evil.name, "s")
         assert cells["5c.local"][HEADERS.index("title")].data_type == "s"
+
+    def test_a_name_with_leading_whitespace_and_a_formula_is_neutralised(
+        self, client: TestClient, world: World
+    ) -> None:
+        formula = '=HYPERLINK("http://evil.example","x")'
+        created = client.post(
+            "/api/v1/organisations",
+            json={"name": f" \t {formula}", "type": "national_ngo"},
+            headers=world.headers("admin"),
+        )
+        assert created.status_code == 201, created.text
+        organisation = created.json()
+        assert organisation["name"] == formula  # trimmed: the formula now leads the name
+        owned = client.put(
+            world.url("/items/5d/owners"),
+            json={"owners": [{"organisation_id": organisation["id"], "role": "lead"}]},
+            headers=with_etag(client, world.url("/items/5d"), world.headers("coordinator")),
+        )
+        assert owned.status_code == 200, owned.text
+
+        for url in (world.url("/export"), "/api/v1/summary/export"):
+            rows = _csv(_export(client, url, world.headers("coordinator")))
+            leads = [r["lead_organisation"] for r in rows if formula in r["lead_organisation"]]
+            assert leads == ["'" + formula], url
+
+            response = _export(client, url, world.headers("coordinator"), "xlsx")
+            workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+            header = [cell.value for cell in next(workbook.active.iter_rows(max_row=1))]
+            column = header.index("lead_organisation")
+            leads = [
+                row[column]
+                for row in workbook.active.iter_rows(min_row=3)
+                if row[column].value == formula
+            ]
+            assert leads, url
+            assert all(cell.data_type == "s" for cell in leads)
 
     def test_hidden_from_non_members(self, client: TestClient, world: World) -> None:
         assert_problem(client.get(world.url("/export"), headers=world.headers("outsider")), 404)

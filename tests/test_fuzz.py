@@ -49,7 +49,9 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
                 world = build_world(db, cached_registry(Path(settings_.templates_dir).resolve()))
         finally:
             engine.dispose()
-        with live_server(url, env={"CRRF_RATE_LIMIT_PER_MINUTE": "0"}) as server:
+        with live_server(
+            url, env={"CRRF_RATE_LIMIT_PER_MINUTE": "0", "CRRF_AUTH_FAILURES_PER_MINUTE": "0"}
+        ) as server:
             yield server.url, world
 
 

@@ -63,6 +63,70 @@ class TestRateLimits:
         )
 
 
+class TestFailedAuthenticationLimits:
+    def test_a_new_bad_token_each_time_is_limited_per_address(
+        self, make_client, world: World
+    ) -> None:  # type: ignore[no-untyped-def]
+        client = make_client(auth_failures_per_minute=6, auth_failure_burst=5)
+        statuses = [
+            client.get("/api/v1/users/me", headers={"Authorization": f"Bearer crrf_bad{i}"})
+            for i in range(7)
+        ]
+        assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
+        limited = statuses[-1]
+        assert_problem(limited, 429)
+        assert 1 <= int(limited.headers["retry-after"]) <= 10
+        # While the address is refused, a good token from it is refused too (no oracle).
+        assert_problem(client.get("/api/v1/users/me", headers=world.headers("viewer")), 429)
+        assert client.get("/healthz").status_code == 200
+
+    def test_good_requests_spend_nothing(self, make_client, world: World) -> None:  # type: ignore[no-untyped-def]
+        client = make_client(auth_failures_per_minute=6, auth_failure_burst=2)
+        headers = world.headers("viewer")
+        assert all(
+            client.get("/api/v1/users/me", headers=headers).status_code == 200 for _ in range(10)
+        )
+
+    def test_bad_dashboard_sign_ins_are_refused(self, make_client, world: World) -> None:  # type: ignore[no-untyped-def]
+        client = make_client(auth_failures_per_minute=6, auth_failure_burst=3)
+        statuses = [
+            client.post("/signin", data={"token": f"crrf_guess{i}"}, follow_redirects=False)
+            for i in range(5)
+        ]
+        assert [r.status_code for r in statuses] == [400, 400, 400, 429, 429]
+        assert_problem(statuses[-1], 429)
+        assert int(statuses[-1].headers["retry-after"]) >= 1
+        good = client.post(
+            "/signin", data={"token": world.tokens["viewer"]}, follow_redirects=False
+        )
+        assert good.status_code == 429
+        assert "set-cookie" not in good.headers
+
+    def test_bad_session_cookies_count_as_failures(self, make_client) -> None:  # type: ignore[no-untyped-def]
+        client = make_client(auth_failures_per_minute=6, auth_failure_burst=2)
+        statuses = []
+        for i in range(3):
+            client.cookies.set("crrf_session", f"crrf_guess{i}")
+            statuses.append(client.get("/", follow_redirects=False).status_code)
+        assert statuses == [303, 303, 429]
+
+    def test_zero_disables_the_failure_limit(self, make_client) -> None:  # type: ignore[no-untyped-def]
+        client = make_client(auth_failures_per_minute=0)
+        assert all(
+            client.get("/api/v1/users/me", headers={"Authorization": f"Bearer x{i}"}).status_code
+            == 401
+            for i in range(30)
+        )
+
+    def test_waiting_spends_nothing(self) -> None:
+        buckets = TokenBuckets(per_minute=60, burst=1)
+        assert buckets.wait("k", 0.0) == 0.0
+        assert buckets.take("k", 0.0) == 0.0
+        assert buckets.wait("k", 0.0) == pytest.approx(1.0)
+        assert buckets.wait("k", 0.0) == pytest.approx(1.0)
+        assert buckets.wait("k", 1.0) == 0.0
+
+
 class TestCaps:
     def test_body_size_is_configurable(self, make_client, world: World) -> None:  # type: ignore[no-untyped-def]
         client = make_client(max_body_bytes=2048)

@@ -1,16 +1,25 @@
 """Operations: liveness, readiness, Prometheus metrics."""
 
 import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import make_url
 
 from app.config import Settings
+from app.core.db import is_sqlite
 from app.main import create_app
 from app.ops import migrations
 from tests.factories import World
+from tests.helpers import assert_problem
 
 REPORT = {"narrative": "Monthly report", "proposed_status": "in_progress"}
 
@@ -46,6 +55,75 @@ class TestProbes:
             assert response.headers["content-type"].startswith("application/problem+json")
             assert response.headers["retry-after"]
             assert client.get("/healthz").status_code == 200
+
+
+class TestReadinessCannotWrite:
+    """Readiness answers 503 when the database reads but refuses every write."""
+
+    @pytest.fixture
+    def sqlite_file(self, database_url: str, tmp_path: Path) -> Iterator[Path]:
+        if not is_sqlite(database_url):
+            pytest.skip("a SQLite file")
+        path = tmp_path / "db" / "crrf.sqlite3"
+        path.parent.mkdir()
+        migrations.upgrade(f"sqlite:///{path}")
+        # Held open, as a running instance would: the -wal and -shm files stay.
+        keep = sqlite3.connect(path)
+        keep.execute("SELECT 1 FROM alembic_version").fetchall()
+        yield path
+        keep.close()
+
+    def test_a_read_only_sqlite_connection_is_not_ready(self, sqlite_file: Path) -> None:
+        url = f"sqlite:///file:{sqlite_file}?mode=ro&uri=true"
+        with TestClient(create_app(Settings(database_url=url))) as client:
+            response = client.get("/readyz")
+        assert_problem(response, 503)
+        assert "refuses writes" in response.json()["detail"]
+        assert response.headers["retry-after"]
+
+    @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
+    def test_a_sqlite_file_on_a_read_only_filesystem_is_not_ready(self, sqlite_file: Path) -> None:
+        # Root ignores permission bits, not a read-only mount: the probe runs in a user and
+        # mount namespace of its own where the file's directory is bind-mounted read-only.
+        directory = str(sqlite_file.parent)
+        script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$0" -c "$2" "$3"'
+        probe = (
+            "import sys\n"
+            "from fastapi.testclient import TestClient\n"
+            "from app.config import Settings\n"
+            "from app.main import create_app\n"
+            "with TestClient(create_app(Settings(database_url=sys.argv[1]))) as client:\n"
+            "    r = client.get('/readyz')\n"
+            "    print(r.status_code, r.json()['detail'])\n"
+        )
+        url = f"sqlite:///{sqlite_file}"
+        command = ["unshare", "-rm", "sh", "-c", script, sys.executable, directory, probe, url]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        if done.returncode != 0 and "unshare" in done.stderr:
+            pytest.skip(f"no user namespaces here: {done.stderr.strip()}")
+        # The last line: the probe's; the lines before it are the request's log lines.
+        assert done.stdout.strip().splitlines()[-1] == (
+            "503 The database file is on a read-only filesystem. Every write would fail."
+        ), done.stderr
+
+    def test_a_read_only_postgresql_session_is_not_ready(self, database_url: str) -> None:
+        if is_sqlite(database_url):
+            pytest.skip("PostgreSQL")
+        url = make_url(database_url).update_query_dict(
+            {"options": "-c default_transaction_read_only=on"}
+        )
+        read_only = url.render_as_string(hide_password=False)
+        with TestClient(create_app(Settings(database_url=read_only))) as client:
+            response = client.get("/readyz")
+        assert_problem(response, 503)
+        assert "read-only" in response.json()["detail"]
+
+    def test_a_writable_database_is_ready_and_the_probe_leaves_nothing(
+        self, client: TestClient
+    ) -> None:
+        first = client.get("/readyz").json()
+        assert client.get("/readyz").json() == first
+        assert first["status"] == "ready"
 
 
 class TestMetrics:

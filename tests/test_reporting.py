@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.checklist import service as checklist
 from app.checklist.schemas import ItemPatch
-from app.core.base import frozen_now
+from app.core.base import frozen_now, utcnow
 from app.core.vocab import OwnerRole, SituationRole
 from app.events.service import Actor
 from app.models import Situation
@@ -63,10 +63,14 @@ def history(db: Session, registry: TemplateRegistry, world: World) -> Situation:
 
 
 def _summary(
-    client: TestClient, world: World, situation: Situation, query: str = ""
+    client: TestClient,
+    world: World,
+    situation: Situation,
+    query: str = "",
+    who: str = "coordinator",
 ) -> dict[str, Any]:
     response = client.get(
-        f"/api/v1/situations/{situation.id}/summary{query}", headers=world.headers("viewer")
+        f"/api/v1/situations/{situation.id}/summary{query}", headers=world.headers(who)
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -337,3 +341,51 @@ class TestRollup:
         assert_problem(
             client.get("/api/v1/summary?host_country=XX", headers=world.headers("admin")), 422
         )
+
+
+class TestPendingReviewIsWhatYouMaySee:
+    """``pending_review`` counts only updates the caller may read: every organisation's for
+    coordinators and admins, their own organisation's for partners, none (null) for viewers."""
+
+    @staticmethod
+    def _pending(body: dict[str, Any]) -> tuple[Any, set[Any]]:
+        return body["pending_review"], {p["pending_review"] for p in body["pillars"]}
+
+    def test_the_summary(self, client: TestClient, world: World) -> None:
+        assert self._pending(_summary(client, world, world.s1, who="coordinator")) == (2, {0, 1})
+        assert self._pending(_summary(client, world, world.s1, who="admin")) == (2, {0, 1})
+        assert self._pending(_summary(client, world, world.s1, who="partner_a")) == (1, {0, 1})
+        assert self._pending(_summary(client, world, world.s1, who="viewer")) == (None, {None})
+
+    def test_the_summary_as_of_a_day(self, client: TestClient, world: World) -> None:
+        today = f"?as_of={utcnow().date().isoformat()}"
+        assert _summary(client, world, world.s1, today, who="coordinator")["pending_review"] == 2
+        assert _summary(client, world, world.s1, today, who="partner_b")["pending_review"] == 1
+        assert _summary(client, world, world.s1, today, who="viewer")["pending_review"] is None
+
+    def test_the_rollup(self, client: TestClient, world: World) -> None:
+        def pending(who: str) -> tuple[Any, Any]:
+            response = client.get("/api/v1/summary", headers=world.headers(who))
+            assert response.status_code == 200, response.text
+            body = response.json()
+            rows = {s["situation_id"]: s["pending_review"] for s in body["situations"]}
+            return rows.get(str(world.s1.id), "absent"), body["totals"]["pending_review"]
+
+        assert pending("coordinator") == (2, 2)
+        assert pending("partner_a") == (1, 1)
+        assert pending("viewer") == (None, None)
+        assert pending("admin") == (2, 3)
+
+    def test_the_dashboard(self, client: TestClient, world: World) -> None:
+        def page(who: str, path: str) -> str:
+            client.cookies.set("crrf_session", world.tokens[who])
+            response = client.get(path)
+            assert response.status_code == 200
+            return response.text
+
+        situation = f"/situations/{world.s1.id}"
+        assert "Awaiting review" not in page("viewer", situation)
+        assert "awaiting review" not in page("viewer", "/")
+        assert "Awaiting review: 1" in page("partner_a", situation)
+        assert "1 update awaiting review" in page("partner_a", "/")
+        assert "2 updates awaiting review" in page("coordinator", situation)

@@ -7,8 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from app.core.vocab import OwnerRole
 from app.models import ChecklistItem, Event
-from tests.factories import World
+from tests.factories import World, make_user, set_owners
 from tests.helpers import assert_problem, state_fingerprint, with_etag
 
 SITUATIONS = "/api/v1/situations"
@@ -302,6 +303,8 @@ class TestMembers:
     ) -> None:
         headers = world.headers("coordinator")
         stranger = world.users["stranger"]
+        set_owners(db, world.s1, "5b", (world.orgs["rlo"], OwnerRole.SUPPORT))
+        db.commit()
         url = world.url(f"/members/{stranger.id}")
         added = client.put(url, json={"role": "viewer"}, headers=headers)
         assert added.status_code == 201
@@ -319,6 +322,60 @@ class TestMembers:
         ).all()
         assert sorted(actions).count("membership.set") == 6  # four from the world, two here
         assert "membership.removed" in actions
+
+    def test_a_coordinator_cannot_add_users_they_have_no_way_to_know(
+        self, client: TestClient, world: World, db: Session, connection: Connection
+    ) -> None:
+        headers = world.headers("coordinator")
+        missing = client.put(
+            world.url(f"/members/{uuid.uuid4()}"), json={"role": "viewer"}, headers=headers
+        )
+        assert_problem(missing, 404)
+        before = state_fingerprint(connection)
+        # The stranger's organisation owns nothing here; the admin has none at all.
+        for who in ("stranger", "admin"):
+            for role in ("viewer", "partner"):
+                response = client.put(
+                    world.url(f"/members/{world.users[who].id}"),
+                    json={"role": role},
+                    headers=headers,
+                )
+                assert response.status_code == 404
+                # The same body as for an id that does not exist, but for its own path.
+                assert {**response.json(), "instance": None} == {
+                    **missing.json(),
+                    "instance": None,
+                }
+                assert world.users[who].email not in response.text
+        assert state_fingerprint(connection) == before
+
+    def test_a_coordinator_adds_users_they_can_know(
+        self, client: TestClient, world: World, db: Session
+    ) -> None:
+        colleague, _ = make_user(db, world.orgs["unhcr"])  # the coordinator's organisation
+        owner_staff, _ = make_user(db, world.orgs["rlo"])
+        set_owners(db, world.s1, "5b", (world.orgs["rlo"], OwnerRole.SUPPORT))
+        db.commit()
+        headers = world.headers("coordinator")
+        for user in (colleague, owner_staff):
+            added = client.put(
+                world.url(f"/members/{user.id}"), json={"role": "viewer"}, headers=headers
+            )
+            assert added.status_code == 201, added.text
+        changed = client.put(
+            world.url(f"/members/{world.users['viewer'].id}"),
+            json={"role": "coordinator"},
+            headers=headers,
+        )
+        assert changed.status_code == 200
+
+    def test_an_admin_adds_anyone(self, client: TestClient, world: World) -> None:
+        added = client.put(
+            world.url(f"/members/{world.users['stranger'].id}"),
+            json={"role": "viewer"},
+            headers=world.headers("admin"),
+        )
+        assert added.status_code == 201
 
     def test_members_are_listed(self, client: TestClient, world: World) -> None:
         page = client.get(world.url("/members"), headers=world.headers("coordinator")).json()

@@ -61,6 +61,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Read the resource again (its `ETag`), reconcile, and retry with the new ETag.",
         ),
         ProblemType(
+            "request-timeout", 408, "Request Timeout",
+            "The request's headers or body did not arrive in time (a client trickling bytes); "
+            "the connection is closed.",
+            "Retry on a new connection, sending the whole request at once.",
+        ),
+        ProblemType(
             "content-too-large", 413, "Content Too Large",
             "The request body is larger than this service accepts.",
             "Send less: split a batch into several requests.",
@@ -94,7 +100,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ),
         ProblemType(
             "not-ready", 503, "Service Unavailable",
-            "This instance cannot serve yet: its database is unreachable or not migrated.",
+            "This instance cannot serve yet: its database is unreachable, not migrated, or cannot "
+            "be written (a read-only or full disk, a read-only replica).",
             "Route traffic elsewhere; run `crrf db upgrade` if the schema is behind.",
         ),
         ProblemType(

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
 from app.core.errors import AppError, Unauthorized
+from app.core.ratelimit import AUTH_FAILED
 from app.core.schemas import country_name
 from app.core.vocab import ItemStatus, OwnerRole, Phase, SituationRole
 from app.dashboard.deps import SESSION_COOKIE
@@ -175,6 +176,8 @@ class PageRoute(APIRoute):
             try:
                 response = await handler(request)
             except Unauthorized:
+                if SESSION_COOKIE in request.cookies:
+                    setattr(request.state, AUTH_FAILED, True)
                 response = signin_redirect(request)
             except AppError as exc:
                 response = error_page(request, exc.status, exc.title, exc.detail)

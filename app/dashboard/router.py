@@ -21,6 +21,7 @@ from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
 from app.core.errors import Unauthorized
 from app.core.pagination import Cursor
+from app.core.ratelimit import AUTH_FAILED
 from app.core.vocab import ItemStatus, PillarCode
 from app.dashboard import review, views
 from app.dashboard.deps import (
@@ -115,6 +116,8 @@ def signin(
             if not token
             else "That token is not valid: it may be mistyped, revoked or expired."
         )
+        if token:
+            setattr(request.state, AUTH_FAILED, True)
         context = {"user": None, "error": error, "next": safe_next(next_)}
         return render(request, "signin.html", context, status_code=400)
     response = RedirectResponse(safe_next(next_), status_code=303)
@@ -148,7 +151,7 @@ def situation_page(
     now = utcnow()
     filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
     rows, next_cursor = views.item_rows(session, access, registry, filters, now=now, cursor=cursor)
-    summary = views.summary(session, access.situation, registry, now)
+    summary = views.summary(session, access, registry, now)
     context = {
         "user": access.user,
         "access": access,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
+from app.auth.policies import situation_permissions
 from app.checklist import service as checklist
 from app.checklist.schemas import EventRead, ItemRead
 from app.core.pagination import SortKey, paginate, timestamp_key
@@ -121,7 +122,15 @@ def situation_cards(
     )
     cards = [
         SituationCard(
-            situation, role, reporting.situation_summary(session, situation, registry, now=now)
+            situation,
+            role,
+            reporting.situation_summary(
+                session,
+                situation,
+                registry,
+                pending=reporting.pending_scope(user, situation_permissions(user, role)),
+                now=now,
+            ),
         )
         for situation, role in rows
     ]
@@ -129,10 +138,13 @@ def situation_cards(
 
 
 def summary(
-    session: Session, situation: Situation, registry: TemplateRegistry, now: datetime
+    session: Session, access: SituationAccess, registry: TemplateRegistry, now: datetime
 ) -> SituationSummary:
-    """The situation's figures now, per pillar."""
-    return reporting.situation_summary(session, situation, registry, now=now)
+    """The situation's figures now, per pillar (pending reviews as the caller may count them)."""
+    pending = reporting.pending_scope(access.user, access.permissions)
+    return reporting.situation_summary(
+        session, access.situation, registry, pending=pending, now=now
+    )
 
 
 # --- the items table -------------------------------------------------------------------

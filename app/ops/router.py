@@ -10,6 +10,7 @@ from app.core.deps import SessionDep
 from app.core.problems import problem_response
 from app.ops.metrics import exposition
 from app.ops.migrations import current_revision, head_revision
+from app.ops.readiness import cannot_write
 
 router = APIRouter(tags=["operations"])
 
@@ -22,15 +23,16 @@ def healthz() -> dict[str, str]:
 
 @router.get(
     "/readyz",
-    responses={503: {"description": "Database unreachable or not migrated"}},
+    responses={503: {"description": "Database unreachable, not migrated, or not writable"}},
 )
 def readyz(request: Request) -> Any:
-    """Answer 200 when the database is reachable and migrated to head; 503 otherwise."""
+    """Answer 200 when the database is reachable, migrated to head and writable; 503 otherwise."""
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             revision = current_revision(connection)
+            read_only = cannot_write(connection)
     except Exception:
         return problem_response(
             503,
@@ -47,6 +49,15 @@ def readyz(request: Request) -> Any:
             slug="not-ready",
             title="Service Unavailable",
             detail="The database schema is not at the latest migration: run `crrf db upgrade`.",
+            instance=request.url.path,
+            headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
+        )
+    if read_only is not None:
+        return problem_response(
+            503,
+            slug="not-ready",
+            title="Service Unavailable",
+            detail=f"{read_only} Every write would fail.",
             instance=request.url.path,
             headers={"Retry-After": str(request.app.state.settings.retry_after_seconds)},
         )

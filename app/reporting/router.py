@@ -37,7 +37,13 @@ def situation_summary(
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
     return service.situation_summary(
-        session, access.situation, registry, now=now, as_of=as_of, language=language
+        session,
+        access.situation,
+        registry,
+        pending=service.pending_scope(access.user, access.permissions),
+        now=now,
+        as_of=as_of,
+        language=language,
     )
 
 

@@ -18,7 +18,11 @@ class Figures(BaseModel):
     overdue: int = Field(description="Target date passed, not in place.")
     stale: int = Field(description="No update accepted for the situation's stale_after_days.")
     no_data: int = Field(description="No update ever accepted.")
-    pending_review: int = Field(description="Updates submitted and not yet reviewed.")
+    pending_review: int | None = Field(
+        description="Updates submitted and not yet reviewed that you may see: every "
+        "organisation's for coordinators and admins, your organisation's for partners; "
+        "null for viewers, who see accepted updates only."
+    )
 
 
 class PillarFigures(Figures):

@@ -10,22 +10,25 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
     case,
+    false,
     func,
     or_,
     select,
 )
 from sqlalchemy.orm import Session
 
+from app.auth.permissions import Permission
+from app.auth.policies import situation_permissions, update_scope
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
-from app.core.vocab import ItemStatus, Phase, PillarCode, UpdateState
+from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateState
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
     PillarFigures,
@@ -77,7 +80,27 @@ def figure_columns(s: StateColumns, today: Any, stale_threshold: Any) -> list[Co
     ]
 
 
-def _figures(values: Sequence[Any] | None, pending: int) -> dict[str, Any]:
+PendingScope = uuid.UUID | Literal["all"] | None
+"""Whose submitted updates ``pending_review`` counts: everyone's, one organisation's, or
+nobody's (then it is null)."""
+
+
+def pending_scope(user: User, permissions: frozenset[Permission]) -> PendingScope:
+    """Whose not-yet-reviewed updates may this caller count?
+
+    Those who may read every update (coordinators, admins) count all of them; partners,
+    who read their own organisation's, count those; viewers, who see accepted updates
+    only, count none: their ``pending_review`` is null.
+    """
+    scope = update_scope(permissions)
+    if scope == "all":
+        return "all"
+    if scope == "own" and user.organisation_id is not None:
+        return user.organisation_id
+    return None
+
+
+def _figures(values: Sequence[Any] | None, pending: int | None) -> dict[str, Any]:
     """The figures of a row's aggregate columns, in the order of ``figure_columns``."""
     counts = [int(v or 0) for v in values] if values else [0] * len(_FIGURE_LABELS)
     total, *statuses, lead_missing, overdue, stale, no_data = counts
@@ -147,22 +170,30 @@ def _state_as_of(situation_id: Any, moment: Any) -> Any:
     )
 
 
-def _pending_review(item_id: Any, moment: datetime) -> ColumnElement[Any]:
-    """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then."""
-    waiting = (
-        select(func.count())
-        .where(
-            Update.item_id == item_id,
-            Update.submitted_at < moment,
-            or_(Update.reviewed_at.is_(None), Update.reviewed_at >= moment),
-        )
-        .scalar_subquery()
-    )
+def _pending_review(
+    item_id: Any, moment: datetime, organisation: uuid.UUID | None
+) -> ColumnElement[Any]:
+    """SQL, per pillar: updates of its items submitted before the moment, not yet reviewed then
+    (only ``organisation``'s, when given)."""
+    conditions = [
+        Update.item_id == item_id,
+        Update.submitted_at < moment,
+        or_(Update.reviewed_at.is_(None), Update.reviewed_at >= moment),
+    ]
+    if organisation is not None:
+        conditions.append(Update.organisation_id == organisation)
+    waiting = select(func.count()).where(*conditions).scalar_subquery()
     return func.coalesce(func.sum(waiting), 0).label("pending_review")
 
 
 def _summary_query(
-    situation_id: uuid.UUID, *, moment: datetime, today: date, threshold: datetime, now: bool
+    situation_id: uuid.UUID,
+    *,
+    moment: datetime,
+    today: date,
+    threshold: datetime,
+    now: bool,
+    organisation: uuid.UUID | None,
 ) -> Select[Any]:
     """The figures of a situation per pillar: from the items now, or rebuilt as of ``moment``."""
     if now:
@@ -170,7 +201,7 @@ def _summary_query(
             select(
                 ChecklistItem.pillar,
                 *figure_columns(NOW_STATE, today, threshold),
-                _pending_review(ChecklistItem.id, moment),
+                _pending_review(ChecklistItem.id, moment, organisation),
             )
             .where(ChecklistItem.situation_id == situation_id)
             .group_by(ChecklistItem.pillar)
@@ -186,7 +217,7 @@ def _summary_query(
     return select(
         source.c.pillar,
         *figure_columns(state, today, threshold),
-        _pending_review(source.c.item_id, moment),
+        _pending_review(source.c.item_id, moment, organisation),
     ).group_by(source.c.pillar)
 
 
@@ -195,11 +226,15 @@ def situation_summary(
     situation: Situation,
     registry: TemplateRegistry,
     *,
+    pending: PendingScope,
     now: datetime,
     as_of: date | None = None,
     language: str | None = None,
 ) -> SituationSummary:
-    """Figures for the situation and each pillar, now or at the end of ``as_of``."""
+    """Figures for the situation and each pillar, now or at the end of ``as_of``.
+
+    ``pending_review`` counts the updates of ``pending`` (see ``pending_scope``).
+    """
     moment = end_of_day(as_of) if as_of else now
     today = as_of or now.date()
     stmt = _summary_query(
@@ -208,9 +243,13 @@ def situation_summary(
         today=today,
         threshold=stale_threshold(moment, situation.stale_after_days),
         now=as_of is None,
+        organisation=pending if isinstance(pending, uuid.UUID) else None,
     )
     by_pillar = {str(row.pillar): row for row in session.execute(stmt).all()}
-    pending = {code: int(row.pending_review) for code, row in by_pillar.items()}
+    counts = {code: int(row.pending_review) for code, row in by_pillar.items()}
+
+    def pending_of(code: str) -> int | None:
+        return None if pending is None else counts.get(code, 0)
 
     template = registry.get(situation.template_id, situation.template_version)
     titles = (
@@ -223,22 +262,13 @@ def situation_summary(
         PillarFigures(
             code=PillarCode(code),
             title=titles.get(code, code),
-            **_figures(
-                by_pillar[code][_FIGURES] if code in by_pillar else None, pending.get(code, 0)
-            ),
+            **_figures(by_pillar[code][_FIGURES] if code in by_pillar else None, pending_of(code)),
         )
         for code in codes
     ]
     totals = {
         label: sum(getattr(p, label) for p in pillars)
-        for label in (
-            "items_total",
-            "lead_missing",
-            "overdue",
-            "stale",
-            "no_data",
-            "pending_review",
-        )
+        for label in ("items_total", "lead_missing", "overdue", "stale", "no_data")
     }
     by_status = {status: sum(p.by_status[status] for p in pillars) for status in ItemStatus}
     applicable = totals["items_total"] - by_status[ItemStatus.NOT_APPLICABLE]
@@ -250,6 +280,7 @@ def situation_summary(
         by_status=by_status,
         in_place_share=round(by_status[ItemStatus.IN_PLACE] / applicable, 4) if applicable else 0.0,
         pillars=pillars,
+        pending_review=None if pending is None else sum(p.pending_review or 0 for p in pillars),
         **totals,
     )
 
@@ -300,13 +331,7 @@ def rollup(
         # An admin's unfiltered roll-up sees every situation: no test per row.
         return [column.in_(select(Situation.id).where(*visible))] if visible else []
 
-    pending = dict(
-        session.execute(
-            select(Update.situation_id, func.count())
-            .where(Update.state == UpdateState.SUBMITTED, *of_visible(Update.situation_id))
-            .group_by(Update.situation_id)
-        ).all()
-    )
+    pending = _rollup_pending(session, user, [row[0] for row in per_situation], of_visible)
     element_rows = session.execute(
         select(
             ChecklistItem.element_code,
@@ -323,6 +348,7 @@ def rollup(
     # spares a second pass over every item. Plain data is validated once, at the end.
     totals = [0] * len(_FIGURE_LABELS)
     situations = []
+    shown = [count for count in pending.values() if count is not None]
     for row in per_situation:
         values = row[4:]
         totals = [a + int(b or 0) for a, b in zip(totals, values, strict=True)]
@@ -332,18 +358,49 @@ def rollup(
                 "name": row[1],
                 "host_country": row[2],
                 "phase": row[3],
-                **_figures(values, pending.get(row[0], 0)),
+                **_figures(values, pending.get(row[0])),
             }
         )
     return Rollup.model_validate(
         {
             "generated_at": now,
             "situations_total": len(situations),
-            "totals": _figures(totals, sum(pending.values())),
+            "totals": _figures(totals, sum(shown) if shown else None),
             "situations": situations,
             "elements": _elements(element_rows),
         }
     )
+
+
+def _rollup_pending(
+    session: Session, user: User, situation_ids: list[Any], of_visible: Any
+) -> dict[Any, int | None]:
+    """Per situation, the pending updates ``user`` may count there (``pending_scope``)."""
+    organisation = user.organisation_id
+    own = Update.organisation_id == organisation if organisation is not None else false()
+    counts = {
+        row[0]: (int(row[1]), int(row[2] or 0))
+        for row in session.execute(
+            select(Update.situation_id, func.count(), func.sum(case((own, 1), else_=0)))
+            .where(Update.state == UpdateState.SUBMITTED, *of_visible(Update.situation_id))
+            .group_by(Update.situation_id)
+        ).all()
+    }
+    roles: dict[Any, SituationRole | None] = {}
+    if not user.is_admin:
+        roles = dict(
+            session.execute(
+                select(Membership.situation_id, Membership.role).where(
+                    Membership.user_id == user.id
+                )
+            ).all()
+        )
+    pending: dict[Any, int | None] = {}
+    for sid in situation_ids:
+        every, of_own = counts.get(sid, (0, 0))
+        scope = pending_scope(user, situation_permissions(user, roles.get(sid)))
+        pending[sid] = None if scope is None else every if scope == "all" else of_own
+    return pending
 
 
 def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:

@@ -144,7 +144,7 @@ def set_member(
 ) -> MembershipRead:
     """Give a user a role here: `coordinator`, `partner` or `viewer` (201 when new)."""
     membership, created = service.set_member(
-        session, access.situation, user_id, data.role, Actor.of(access.user)
+        session, access.situation, user_id, data.role, Actor.of(access.user), by=access.user
     )
     if created:
         response.status_code = status.HTTP_201_CREATED

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.base import utcnow
@@ -11,7 +11,7 @@ from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, Phase, SituationRole
 from app.events.service import Actor, apply_changes, record, record_item_change
-from app.models import ChecklistItem, Membership, PopulationFigure, Situation, User
+from app.models import ChecklistItem, ItemOwner, Membership, PopulationFigure, Situation, User
 from app.situations.schemas import (
     AgeBands,
     PopulationFigureIn,
@@ -233,11 +233,43 @@ def get_member(session: Session, situation_id: uuid.UUID, user_id: uuid.UUID) ->
     return membership
 
 
+def knowable_users(situation_id: uuid.UUID, by: User | None) -> list[ColumnElement[bool]]:
+    """Conditions on ``User``: the users ``by`` may make members of the situation.
+
+    Admins, who list every user anyway, and the system (``None``: the CLI, the demo
+    loader) may add anyone. Others only users they already
+    have a way to know: the situation's members, users of an organisation that owns one
+    of its items, and their own organisation's users. Adding one discloses nothing the
+    members list or the items do not already show.
+    """
+    if by is None or by.is_admin:
+        return []
+    owners = (
+        select(ItemOwner.organisation_id)
+        .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+        .where(ChecklistItem.situation_id == situation_id)
+    )
+    member = exists().where(Membership.situation_id == situation_id, Membership.user_id == User.id)
+    known = [member, User.organisation_id.in_(owners)]
+    if by.organisation_id is not None:
+        known.append(User.organisation_id == by.organisation_id)
+    return [or_(*known)]
+
+
 def set_member(
-    session: Session, situation: Situation, user_id: uuid.UUID, role: SituationRole, actor: Actor
+    session: Session,
+    situation: Situation,
+    user_id: uuid.UUID,
+    role: SituationRole,
+    actor: Actor,
+    *,
+    by: User | None = None,
 ) -> tuple[Membership, bool]:
-    """Give a user a role in the situation; return the membership and whether it is new."""
-    user = session.get(User, user_id)
+    """Give a user a role in the situation; return the membership and whether it is new.
+
+    A user ``by`` may not know (``knowable_users``) is answered as a user that does not exist.
+    """
+    user = session.scalar(select(User).where(User.id == user_id, *knowable_users(situation.id, by)))
     if user is None:
         raise NotFound("No such user.")
     if role is SituationRole.PARTNER and user.organisation_id is None:
