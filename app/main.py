@@ -19,7 +19,7 @@ from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.ops.docs import mount_docs
 from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
-from app.ops.metrics import MetricsMiddleware, route_names
+from app.ops.metrics import route_names
 from app.ops.problem_pages import router as problem_pages_router
 from app.ops.router import router as ops_router
 from app.templates.registry import cached_registry
@@ -106,7 +106,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestLogMiddleware)
     add_request_id_middleware(app)  # outermost: every answer carries X-Request-ID
     app.include_router(ops_router)

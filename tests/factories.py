@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -12,14 +13,17 @@ from app.auth.access import SituationAccess
 from app.auth.policies import situation_permissions
 from app.checklist import service as checklist
 from app.checklist.schemas import OwnerIn, OwnersIn
+from app.config import Settings
+from app.core.db import make_engine
 from app.core.vocab import OrganisationType, OwnerRole, SituationRole
 from app.events.service import SYSTEM
 from app.models import Membership, Organisation, Situation, Update, User
+from app.ops import migrations
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
 from app.situations import service as situations
 from app.situations.schemas import SituationCreate
-from app.templates.registry import TemplateRegistry
+from app.templates.registry import TemplateRegistry, cached_registry
 from app.updates import service as updates_service
 from app.updates.schemas import UpdateIn
 from app.users import service as users
@@ -174,6 +178,18 @@ def build_world(db: Session, registry: TemplateRegistry) -> World:
     }
     db.commit()
     return World(s1=s1, s2=s2, orgs=orgs, users=world_users, tokens=tokens, updates=updates)
+
+
+def migrated_world(url: str) -> World:
+    """Migrate the empty database at ``url`` and build a world in it (for live servers)."""
+    migrations.upgrade(url)
+    settings = Settings(database_url=url)
+    engine = make_engine(url, settings)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            return build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
+    finally:
+        engine.dispose()
 
 
 def access_for(db: Session, situation: Situation, user: User) -> SituationAccess:

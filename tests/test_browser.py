@@ -15,14 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
-from app.config import PROJECT_ROOT, Settings
-from app.core.db import make_engine
-from app.ops import migrations
-from app.templates.registry import cached_registry
+from app.config import PROJECT_ROOT
 from tests.databases import fresh_database
-from tests.factories import World, build_world
+from tests.factories import World, migrated_world
 from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
@@ -70,14 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A fresh database with a world, a live server on it, and a fresh update proposing in_place."""
     _require_browser()
     with fresh_database(os.environ.get("CRRF_TEST_DATABASE_URL"), tmp_path_factory) as url:
-        migrations.upgrade(url)
-        settings = Settings(database_url=url)
-        engine = make_engine(url, settings)
-        try:
-            with Session(engine, expire_on_commit=False) as db:
-                world = build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
-        finally:
-            engine.dispose()
+        world = migrated_world(url)
         with live_server(url) as server:
             response = httpx.post(
                 f"{server.url}/api/v1/situations/{world.s1.id}/items/5a/updates",

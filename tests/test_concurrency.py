@@ -4,7 +4,6 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,10 +14,8 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.core.db import make_engine
 from app.models import Update
-from app.ops import migrations
-from app.templates.registry import cached_registry
 from tests.databases import fresh_database
-from tests.factories import World, build_world
+from tests.factories import World, migrated_world
 from tests.live import LiveServer, live_server
 
 PARALLEL = 16
@@ -28,16 +25,9 @@ PARALLEL = 16
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, World, str]]:
     """A fresh database with a world in it, and a server on it (two workers)."""
     with fresh_database(os.environ.get("CRRF_TEST_DATABASE_URL"), tmp_path_factory) as url:
-        migrations.upgrade(url)
-        settings = Settings(database_url=url)
-        engine = make_engine(url, settings)
-        try:
-            with Session(engine, expire_on_commit=False) as db:
-                world = build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
-            with live_server(url, workers=2) as server:
-                yield server, world, url
-        finally:
-            engine.dispose()
+        world = migrated_world(url)
+        with live_server(url, workers=2) as server:
+            yield server, world, url
 
 
 def _updates_with(url: str, narrative: str) -> int:

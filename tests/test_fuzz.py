@@ -8,7 +8,6 @@ response of 400 and above is problem+json that repeats none of the values the re
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,14 +21,9 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy.orm import Session
 
-from app.config import Settings
-from app.core.db import make_engine
-from app.ops import migrations
-from app.templates.registry import cached_registry
 from tests.databases import fresh_database
-from tests.factories import World, build_world
+from tests.factories import World, migrated_world
 from tests.live import live_server
 
 pytestmark = pytest.mark.slow
@@ -41,14 +35,7 @@ EXAMPLES = int(os.environ.get("CRRF_FUZZ_EXAMPLES", "50"))
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
     """A migrated database with a small world in it, served by uvicorn."""
     with fresh_database(os.environ.get("CRRF_TEST_DATABASE_URL"), tmp_path_factory) as url:
-        migrations.upgrade(url)
-        settings_ = Settings(database_url=url)
-        engine = make_engine(url, settings_)
-        try:
-            with Session(engine, expire_on_commit=False) as db:
-                world = build_world(db, cached_registry(Path(settings_.templates_dir).resolve()))
-        finally:
-            engine.dispose()
+        world = migrated_world(url)
         with live_server(
             url, env={"CRRF_RATE_LIMIT_PER_MINUTE": "0", "CRRF_AUTH_FAILURES_PER_MINUTE": "0"}
         ) as server:

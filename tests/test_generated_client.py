@@ -17,14 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.orm import Session
 
-from app.config import Settings
-from app.core.db import make_engine
-from app.ops import migrations
-from app.templates.registry import cached_registry
 from tests.databases import fresh_database
-from tests.factories import World, build_world
+from tests.factories import World, migrated_world
 from tests.live import live_server
 
 pytestmark = pytest.mark.slow
@@ -34,14 +29,7 @@ GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, World]]:
     with fresh_database(os.environ.get("CRRF_TEST_DATABASE_URL"), tmp_path_factory) as url:
-        migrations.upgrade(url)
-        settings = Settings(database_url=url)
-        engine = make_engine(url, settings)
-        try:
-            with Session(engine, expire_on_commit=False) as db:
-                world = build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
-        finally:
-            engine.dispose()
+        world = migrated_world(url)
         with live_server(url, env={"CRRF_RATE_LIMIT_PER_MINUTE": "0"}) as server:
             yield server.url, world
 

@@ -35,9 +35,8 @@ from app.core.db import make_engine
 from app.main import create_app
 from app.models import ChecklistItem, Event
 from app.ops import migrations
-from app.templates.registry import cached_registry
 from tests.databases import fresh_database, postgres_database
-from tests.factories import World, auth, build_world, make_user
+from tests.factories import World, auth, make_user, migrated_world
 from tests.live import LiveServer, free_port, live_server
 
 pytestmark = pytest.mark.slow
@@ -45,17 +44,6 @@ pytestmark = pytest.mark.slow
 SERVER_URL = os.environ.get("CRRF_TEST_DATABASE_URL") or ""
 ON_POSTGRES = bool(SERVER_URL) and make_url(SERVER_URL).get_backend_name() == "postgresql"
 NO_LIMITS = {"CRRF_RATE_LIMIT_PER_MINUTE": "0"}
-
-
-def _seed(url: str) -> World:
-    migrations.upgrade(url)
-    settings = Settings(database_url=url)
-    engine = make_engine(url, settings)
-    try:
-        with Session(engine, expire_on_commit=False) as db:
-            return build_world(db, cached_registry(Path(settings.templates_dir).resolve()))
-    finally:
-        engine.dispose()
 
 
 @dataclass
@@ -148,7 +136,7 @@ def _events(url: str, world: World, code: str) -> int:
 class TestNoLostUpdates:
     def test_if_match_makes_every_increment_count(self) -> None:
         with postgres_database(SERVER_URL) as url:
-            world = _seed(url)
+            world = migrated_world(url)
             with live_server(url, workers=2, env=NO_LIMITS) as server:
                 tally, final = _hammer(server, world, "7b", clients=16, loops=50)
             assert tally.failures == []
@@ -215,7 +203,7 @@ class Observed:
 )
 def test_database_outage_is_503_and_recovers(cluster: Cluster) -> None:
     with postgres_database(cluster.url) as url:
-        world = _seed(url)
+        world = migrated_world(url)
         with live_server(
             url, workers=1, env={**NO_LIMITS, "CRRF_RETRY_AFTER_SECONDS": "1"}
         ) as server:

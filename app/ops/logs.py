@@ -19,7 +19,7 @@ import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.ops.metrics import route_template
+from app.ops.metrics import observe, route_template
 
 LogFormat = Literal["json", "console"]
 
@@ -121,7 +121,8 @@ def configure_logging(log_format: LogFormat, level: str) -> None:
 
 
 class RequestLogMiddleware:
-    """Log one line per HTTP request when it ends (also when it failed with an exception).
+    """Log one line per HTTP request when it ends (also when it failed with an exception),
+    and count and time it in the metrics.
 
     Answers of 500 and above are logged as errors, the others as info.
     """
@@ -146,13 +147,16 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            seconds = time.perf_counter() - started
+            route = route_template(scope)
+            observe(scope["method"], route, status, seconds)
             user_id = scope["state"].get("user_id")
             log = access_log.error if status >= 500 else access_log.info
             log(
                 "request",
                 method=scope["method"],
-                route=route_template(scope),
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
                 user_id=str(user_id) if user_id is not None else None,
             )
