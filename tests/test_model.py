@@ -122,9 +122,16 @@ class ApiMachine(RuleBasedStateMachine):
                 {"organisation_id": str(self.orgs[o].id), "role": r} for o, r in sorted(owners)
             ]
         }
-        response = self.call("coordinator", "PUT", self.url(f"/items/{code}/owners"), json=body)
-        assert response.status_code == 200, response.text
         item = self.model.items[code]
+        # The model's version is the ETag: a wrong one would answer 412.
+        response = self.call(
+            "coordinator",
+            "PUT",
+            self.url(f"/items/{code}/owners"),
+            json=body,
+            headers={"If-Match": f'"v{item.version}"'},
+        )
+        assert response.status_code == 200, response.text
         if frozenset(owners) != item.owners:
             item.owners = frozenset(owners)
             item.version += 1
