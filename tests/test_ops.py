@@ -178,7 +178,13 @@ def test_writers_wait_their_turn_then_get_503(tmp_path: Path) -> None:
         assert client.portal is not None
         client.portal.call(writer.enter)  # another request of this process is writing
         try:
-            response = client.post("/api/v1/organisations", json={"name": "X", "type": "other"})
+            # A request without a token is refused before it needs the database; with one,
+            # it waits for the writer's turn.
+            response = client.post(
+                "/api/v1/organisations",
+                json={"name": "X", "type": "other"},
+                headers={"Authorization": "Bearer crrf_any"},
+            )
         finally:
             client.portal.call(writer.leave)
         assert response.status_code == 503
@@ -195,7 +201,9 @@ def test_requests_wait_their_turn_at_the_database_then_get_503(tmp_path: Path) -
         assert client.portal is not None
         client.portal.call(turns.enter)  # another request of this process holds the turn
         try:
-            response = client.get("/api/v1/organisations")
+            response = client.get(
+                "/api/v1/organisations", headers={"Authorization": "Bearer crrf_any"}
+            )
         finally:
             client.portal.call(turns.leave)
         assert response.status_code == 503

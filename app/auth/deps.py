@@ -6,6 +6,7 @@ Every route depends on exactly one permission dependency (made by ``require`` or
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from app.auth.tokens import hash_token
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound, Unauthorized
+from app.core.vocab import SituationRole
 from app.models import ApiToken, Membership, Situation, User
 
 PERMISSION_MARK = "crrf_permission"
@@ -63,6 +65,26 @@ def authenticate(request: Request, session: Session, token: str) -> User:
     return _valid_user(request, api_token, user)
 
 
+def authenticate_with_access(
+    request: Request, session: Session, token: str, sid: uuid.UUID
+) -> SituationAccess:
+    """``authenticate`` and ``load_situation_access`` in one statement, for a bearer token."""
+    row = session.execute(
+        select(ApiToken, User, Situation, Membership.role)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Situation, Situation.id == sid)
+        .outerjoin(
+            Membership,
+            and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
+        )
+        .where(ApiToken.token_hash == _token_hash(token))
+    ).first()
+    if row is None:
+        raise Unauthorized(_INVALID)
+    api_token, user, situation, role = row
+    return _situation_access(_valid_user(request, api_token, user), situation, role)
+
+
 def _valid_user(request: Request, api_token: ApiToken, user: User) -> User:
     now = utcnow()
     if (
@@ -76,15 +98,49 @@ def _valid_user(request: Request, api_token: ApiToken, user: User) -> User:
     return user
 
 
-def get_current_user(
+@dataclass(frozen=True)
+class Credential:
+    """What a request presents to say who it is, before the database is asked.
+
+    Read on the event loop (no I/O); resolved to a ``User`` in the same worker-thread hop
+    as the permission check that needs it, so a request crosses to a thread once for both.
+    """
+
+    request: Request
+    secret: str
+    resolve: Callable[[Request, Session, str], User]
+    # Reads the user and their access to a situation at once, where the credential can.
+    resolve_access: Callable[[Request, Session, str, uuid.UUID], SituationAccess] | None = None
+
+    def user(self, session: Session) -> User:
+        """The active user the credential names, or ``Unauthorized``."""
+        return self.resolve(self.request, session, self.secret)
+
+    def access(self, session: Session, sid: uuid.UUID) -> SituationAccess:
+        """The user and what they may do in situation ``sid`` (404 if they may not see it)."""
+        if self.resolve_access is not None:
+            return self.resolve_access(self.request, session, self.secret, sid)
+        return load_situation_access(session, sid, self.user(session))
+
+
+async def bearer_credential(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> User:
-    """Resolve the bearer token to an active user, or answer 401."""
+) -> Credential:
+    """The bearer token of the request, or 401 without one."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized()
-    return authenticate(request, session, credentials.credentials)
+    return Credential(request, credentials.credentials, authenticate, authenticate_with_access)
+
+
+CredentialSource = Callable[..., Any]
+
+
+def get_current_user(
+    session: SessionDep, credential: Annotated[Credential, Depends(bearer_credential)]
+) -> User:
+    """Resolve the bearer token to an active user, or answer 401."""
+    return credential.user(session)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -95,17 +151,20 @@ def mark_permission(dependency: Callable[..., Any], permission: str) -> None:
     setattr(dependency, PERMISSION_MARK, permission)
 
 
-UserSource = Callable[..., Any]
-
-
 @cache
-def require(permission: Permission, signed_in: UserSource = get_current_user) -> UserSource:
+def require(
+    permission: Permission, signed_in: CredentialSource = bearer_credential
+) -> Callable[..., User]:
     """A dependency that lets through users who hold a global ``permission``.
 
-    ``signed_in`` says where the user comes from: the bearer token, or the dashboard's cookie.
+    ``signed_in`` says where the credential comes from: the bearer token, or the dashboard's
+    cookie.
     """
 
-    async def dependency(user: Annotated[User, Depends(signed_in)]) -> User:
+    def dependency(
+        credential: Annotated[Credential, Depends(signed_in)], session: SessionDep
+    ) -> User:
+        user = credential.user(session)
         if permission not in global_permissions(user):
             raise Forbidden()
         return user
@@ -140,7 +199,8 @@ mark_permission(admin_on_visible_user, Permission.USERS_WRITE.value)
 def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> SituationAccess:
     """Load a situation ``user`` may see, with their role; 404 otherwise.
 
-    The one way to the situation and role, for the API, the dashboard and updates.
+    The one way to the situation and role, for the API, the dashboard and updates (a bearer
+    token reads it with the user: ``authenticate_with_access``).
     """
     row = session.execute(
         select(Situation, Membership.role)
@@ -150,26 +210,30 @@ def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> Situa
         )
         .where(Situation.id == sid)
     ).first()
-    if row is None:
-        raise NotFound()
-    situation, role = row
-    if not can_see_situation(user, role):
+    situation, role = row if row is not None else (None, None)
+    return _situation_access(user, situation, role)
+
+
+def _situation_access(
+    user: User, situation: Situation | None, role: SituationRole | None
+) -> SituationAccess:
+    if situation is None or not can_see_situation(user, role):
         raise NotFound()
     return SituationAccess(situation, user, role, situation_permissions(user, role))
 
 
 @cache
 def situation_permission(
-    permission: Permission, signed_in: UserSource = get_current_user
+    permission: Permission, signed_in: CredentialSource = bearer_credential
 ) -> Callable[..., SituationAccess]:
     """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
 
     def dependency(
         sid: Annotated[uuid.UUID, Path(description="Situation id")],
-        user: Annotated[User, Depends(signed_in)],
+        credential: Annotated[Credential, Depends(signed_in)],
         session: SessionDep,
     ) -> SituationAccess:
-        access = load_situation_access(session, sid, user)
+        access = credential.access(session, sid)
         if not access.can(permission):
             raise Forbidden()
         return access

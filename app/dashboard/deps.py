@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import Cookie, Depends, Request
 
 from app.auth.access import SituationAccess
-from app.auth.deps import authenticate, require, situation_permission
+from app.auth.deps import Credential, authenticate, require, situation_permission
 from app.auth.permissions import Permission
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, Unauthorized
@@ -47,15 +47,20 @@ async def same_origin(request: Request) -> None:
         raise CrossSiteRequest()
 
 
-def get_signed_in_user(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
-) -> User:
-    """Resolve the session cookie to an active user; without one, ask to sign in (401)."""
+async def cookie_credential(
+    request: Request, token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None
+) -> Credential:
+    """The session cookie of the request; without one, ask to sign in (401)."""
     if not token:
         raise Unauthorized("Sign in to use the dashboard.")
-    return authenticate(request, session, token)
+    return Credential(request, token, authenticate)
+
+
+def get_signed_in_user(
+    session: SessionDep, credential: Annotated[Credential, Depends(cookie_credential)]
+) -> User:
+    """Resolve the session cookie to an active user, or answer 401."""
+    return credential.user(session)
 
 
 SignedInUser = Annotated[User, Depends(get_signed_in_user)]
@@ -63,12 +68,12 @@ SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 def page_permission(permission: Permission) -> Callable[..., User]:
     """A dependency: a signed-in user who holds a global ``permission`` (else 403)."""
-    return require(permission, get_signed_in_user)
+    return require(permission, cookie_credential)
 
 
 def situation_page_permission(permission: Permission) -> Callable[..., SituationAccess]:
     """A dependency: see the situation (else 404) and hold ``permission`` there (else 403)."""
-    return situation_permission(permission, get_signed_in_user)
+    return situation_permission(permission, cookie_credential)
 
 
 P = Permission
