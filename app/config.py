@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         "per CPU core; raise it when the database is across a network.",
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+    item_list_cache_pages: int = Field(
+        default=128,
+        ge=0,
+        le=100_000,
+        description="Rendered item-list pages a process keeps, checked against the database "
+        "on every read (0: none).",
+    )
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app.api import include_api
+from app.checklist.list_cache import ItemListCache
 from app.config import Settings, get_settings
 from app.core.admission import admission_for
 from app.core.db import make_engine, make_sessionmakers
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         retry_after_seconds=settings.retry_after_seconds,
     )
     app.state.templates = templates
+    app.state.item_list_cache = ItemListCache(settings.item_list_cache_pages)
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Added innermost first: metrics see every answer, 429s and 413s carry the headers.

@@ -7,10 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.checklist import service
-from app.checklist.router import _ORDER
+from app.checklist import listing
+from app.checklist.list_cache import ItemListCache
 from app.core.base import utcnow
-from app.core.pagination import paginate
 from app.templates.registry import TemplateRegistry
 from tests.factories import World
 from tests.helpers import with_etag
@@ -152,14 +151,21 @@ class TestFlagsFollowTheClock:
     def _page(
         self, db: Session, world: World, registry: TemplateRegistry, days_later: int, **filters: Any
     ) -> list[dict[str, Any]]:
+        # One cache for the test's pages: a later day's page is the cached one, its flags
+        # computed again.
+        cache = self.__dict__.setdefault("cache", ItemListCache(8))
         now = utcnow() + timedelta(days=days_later)
-        situation = world.s1
-        stmt = service.items_query(situation, now=now, **filters)
-        rows, _ = paginate(db, stmt, _ORDER, cursor=None, limit=200, scalars=False)
-        return [
-            item.model_dump(mode="json")
-            for item in service.item_reads(db, list(rows), situation, registry, now)
-        ]
+        page = listing.items_page(
+            db,
+            world.s1,
+            registry,
+            cache,
+            listing.ItemFilters(**filters),
+            cursor=None,
+            limit=200,
+            now=now,
+        )
+        return [item.model_dump(mode="json") for item in page.items]
 
     def test_flags_follow_the_clock_and_the_sql_filter_agrees(
         self, db: Session, world: World, registry: TemplateRegistry

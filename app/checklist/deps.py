@@ -1,8 +1,10 @@
-"""Path parameters of the checklist routes."""
+"""Path parameters and shared state of the checklist routes."""
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Depends, Path, Request
+
+from app.checklist.list_cache import ItemListCache
 
 ItemCodePath = Annotated[
     str,
@@ -12,3 +14,12 @@ ItemCodePath = Annotated[
         description="Element code (`5a`, `15`) or context-specific code (`5d.biometrics`).",
     ),
 ]
+
+
+async def get_item_list_cache(request: Request) -> ItemListCache:
+    """The process's cache of rendered item-list pages."""
+    cache: ItemListCache = request.app.state.item_list_cache
+    return cache
+
+
+ItemListCacheDep = Annotated[ItemListCache, Depends(get_item_list_cache)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, literal, not_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, literal, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.checklist import flags
@@ -91,6 +91,37 @@ def items_query(
             clause = clauses[name]()
             stmt = stmt.where(clause if value else not_(clause))
     return stmt
+
+
+def items_fingerprint(session: Session, situation_id: uuid.UUID) -> tuple[Any, ...]:
+    """What a situation's item list shows, condensed: it moves with any change to it.
+
+    The items' count, summed versions and latest change (every change to an item makes a
+    new version, owners included, and items are never removed), and the owners' count and
+    their organisations' summed versions (every change to an organisation makes a new
+    version). One statement (``app.checklist.list_cache``).
+    """
+
+    def over_owners(column: Any) -> Any:
+        return (
+            select(column)
+            .select_from(ItemOwner)
+            .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+            .join(Organisation, Organisation.id == ItemOwner.organisation_id)
+            .where(ChecklistItem.situation_id == situation_id)
+            .scalar_subquery()
+        )
+
+    row = session.execute(
+        select(
+            func.count(ChecklistItem.id),
+            func.coalesce(func.sum(ChecklistItem.version), 0),
+            func.max(ChecklistItem.updated_at),
+            over_owners(func.count()),
+            over_owners(func.coalesce(func.sum(Organisation.version), 0)),
+        ).where(ChecklistItem.situation_id == situation_id)
+    ).one()
+    return tuple(row)
 
 
 @dataclass(frozen=True)

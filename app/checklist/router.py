@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth.deps import HistoryReader, ItemsReader, ItemsWriter, OwnersWriter
-from app.checklist import service
-from app.checklist.deps import ItemCodePath
+from app.checklist import listing, service
+from app.checklist.deps import ItemCodePath, ItemListCacheDep
+from app.checklist.listing import ItemFilters
 from app.checklist.schemas import EventRead, ItemCreate, ItemPatch, ItemRead, OwnersIn
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
@@ -18,11 +19,9 @@ from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
-from app.models import ChecklistItem, Event
+from app.models import Event
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
-
-_ORDER = [SortKey(ChecklistItem.sort_order, int, int), SortKey(ChecklistItem.id, uuid.UUID)]
 
 
 _HISTORY_ORDER = [
@@ -36,6 +35,7 @@ def list_items(
     access: ItemsReader,
     session: SessionDep,
     registry: RegistryDep,
+    cache: ItemListCacheDep,
     pillar: Annotated[PillarCode | None, Query()] = None,
     status_: Annotated[
         list[ItemStatus] | None, Query(alias="status", max_length=5, description="Repeatable.")
@@ -51,21 +51,25 @@ def list_items(
     cursor: Cursor = None,
 ) -> Page[ItemRead]:
     """List the checklist in Annex I order, with filters."""
-    now = utcnow()
-    stmt = service.items_query(
-        access.situation,
-        now=now,
+    filters = ItemFilters(
         pillar=pillar,
-        statuses=status_,
+        statuses=tuple(status_ or ()),
         owner=owner,
         overdue=overdue,
         stale=stale,
         no_data=no_data,
         lead_missing=lead_missing,
     )
-    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, scalars=False)
-    items = service.item_reads(session, list(rows), access.situation, registry, now)
-    return Page(items=items, next_cursor=next_cursor)
+    return listing.items_page(
+        session,
+        access.situation,
+        registry,
+        cache,
+        filters,
+        cursor=cursor,
+        limit=limit,
+        now=utcnow(),
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemRead)

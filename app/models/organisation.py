@@ -1,6 +1,6 @@
 """Organisations: every actor that can own a checklist item."""
 
-from sqlalchemy import String
+from sqlalchemy import String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.base import Base, Timestamps, UUIDPrimaryKey, str_enum
@@ -16,3 +16,6 @@ class Organisation(UUIDPrimaryKey, Timestamps, Base):
     acronym: Mapped[str | None] = mapped_column(String(32))
     type: Mapped[OrganisationType] = mapped_column(str_enum(OrganisationType, "organisation_type"))
     country: Mapped[str | None] = mapped_column(String(3))
+    # Moved by every change (``app.organisations.service.update``): what shows an
+    # organisation's name elsewhere can tell that it changed (``app.checklist.list_cache``).
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))

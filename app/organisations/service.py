@@ -50,6 +50,8 @@ def update(session: Session, organisation: Organisation, data: OrganisationUpdat
         changes["name_key"] = name_key(changes["name"])
     for field, value in changes.items():
         setattr(organisation, field, value)
+    if changes:
+        organisation.version += 1
     session.flush()
     return organisation
 

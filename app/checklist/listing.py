@@ -1,0 +1,114 @@
+"""One page of a situation's checklist, with filters: rendered, or reused from the cache."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.checklist import flags
+from app.checklist.list_cache import CachedPage, ItemListCache, page_key
+from app.checklist.queries import items_fingerprint, items_query
+from app.checklist.rendering import item_reads
+from app.checklist.schemas import ItemFlags, ItemRead
+from app.core.pagination import Page, SortKey, paginate
+from app.core.vocab import ItemStatus, PillarCode
+from app.models import ChecklistItem, Situation
+from app.templates.registry import TemplateRegistry
+
+ORDER = [SortKey(ChecklistItem.sort_order, int, int), SortKey(ChecklistItem.id, uuid.UUID)]
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    """The item list's filters (``None``: not filtered on)."""
+
+    pillar: PillarCode | None = None
+    statuses: tuple[ItemStatus, ...] = ()
+    owner: uuid.UUID | None = None
+    overdue: bool | None = None
+    stale: bool | None = None
+    no_data: bool | None = None
+    lead_missing: bool | None = None
+
+    @property
+    def depend_on_the_clock(self) -> bool:
+        """Whether the clock alone can change which items match."""
+        return self.overdue is not None or self.stale is not None
+
+
+def items_page(
+    session: Session,
+    situation: Situation,
+    registry: TemplateRegistry,
+    cache: ItemListCache,
+    filters: ItemFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> Page[ItemRead]:
+    """One page of the situation's items in Annex I order, matching ``filters``."""
+    if filters.depend_on_the_clock:
+        items, next_cursor = _render(session, situation, registry, filters, cursor, limit, now)
+        return Page(items=items, next_cursor=next_cursor)
+    key = page_key(situation.id, situation.template_version, filters, cursor, limit)
+    fingerprint = items_fingerprint(session, situation.id)
+    cached = cache.get(key, fingerprint)
+    if cached is None:
+        items, next_cursor = _render(session, situation, registry, filters, cursor, limit, now)
+        cache.put(key, CachedPage(fingerprint, tuple(items), next_cursor))
+        return Page(items=items, next_cursor=next_cursor)
+    return Page(
+        items=_with_fresh_flags(situation, cached.items, now), next_cursor=cached.next_cursor
+    )
+
+
+def _render(
+    session: Session,
+    situation: Situation,
+    registry: TemplateRegistry,
+    filters: ItemFilters,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> tuple[list[ItemRead], str | None]:
+    stmt = items_query(
+        situation,
+        now=now,
+        pillar=filters.pillar,
+        statuses=list(filters.statuses),
+        owner=filters.owner,
+        overdue=filters.overdue,
+        stale=filters.stale,
+        no_data=filters.no_data,
+        lead_missing=filters.lead_missing,
+    )
+    rows, next_cursor = paginate(session, stmt, ORDER, cursor=cursor, limit=limit, scalars=False)
+    return item_reads(session, list(rows), situation, registry, now), next_cursor
+
+
+def _with_fresh_flags(
+    situation: Situation, items: tuple[ItemRead, ...], now: datetime
+) -> list[ItemRead]:
+    """Cached items with their flags computed now: the clock moves them, not the data."""
+    threshold = flags.stale_threshold(now, situation.stale_after_days)
+    today = now.date()
+    return [
+        item.model_copy(
+            update={
+                "flags": ItemFlags(
+                    **flags.python_flags(
+                        status=item.status,
+                        target_date=item.target_date,
+                        has_lead=item.lead is not None,
+                        last_accepted_at=item.last_accepted_update_at,
+                        created_at=item.created_at,
+                        today=today,
+                        stale_threshold=threshold,
+                    )
+                )
+            }
+        )
+        for item in items
+    ]
