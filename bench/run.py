@@ -485,15 +485,21 @@ def _ratio(a: dict[str, float] | None, b: dict[str, float] | None) -> float | No
     return a["median"] / b["median"]
 
 
+def _x(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.1f}x"
+
+
 def goals(name: str, service: dict[str, Any], baseline: dict[str, Any]) -> list[tuple[str, bool]]:
     """The issue's goals for one scenario, each with whether it was met."""
     rps, p99 = _ratio(service["rps"], baseline["rps"]), _ratio(service["p99"], baseline["p99"])
     errors = sum(n for s, n in service["statuses"].items() if int(s) >= 400)
+    cpu = _ratio(service.get("cpu_ms_per_request"), baseline.get("cpu_ms_per_request"))
     if name == "submit update":
         return [
             ("throughput >= 50% of baseline", bool(rps and rps >= 0.5)),
             ("p99 <= 2x baseline", bool(p99 and p99 <= 2)),
             ("zero errors", errors == 0),
+            (f"CPU per request <= 2.5x baseline ({_x(cpu)})", bool(cpu and cpu <= 2.5)),
         ]
     if name == "list 43 items":
         return [("throughput >= 50% of baseline", bool(rps and rps >= 0.5))]
@@ -508,8 +514,11 @@ def goals(name: str, service: dict[str, Any], baseline: dict[str, Any]) -> list[
             ("<= 200 ms", bool(service["p50"] and service["p50"]["median"] <= 0.2)),
         ]
     if name == "roll-up CSV export":
+        total = _ratio(service["total"], baseline["total"])
         return [
             ("first byte <= 200 ms", bool(service["ttfb"] and service["ttfb"]["median"] <= 0.2)),
+            (f"total time <= 2x baseline ({_x(total)})", bool(total and total <= 2)),
+            (f"CPU <= 2x baseline ({_x(cpu)})", bool(cpu and cpu <= 2)),
             (
                 "memory grows < 50 MB",
                 bool(service["rss_growth_mb"] and service["rss_growth_mb"]["max"] < 50),
