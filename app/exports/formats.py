@@ -92,17 +92,15 @@ def csv_chunks(
     if hashtags:
         writer.writerow([c.hashtag for c in columns])
     yield flush()
+    # csv writes None as an empty field and a date as str(), its ISO form; only what people
+    # typed needs a look, cell by cell: an export has close to a million cells.
+    typed = [i for i, column in enumerate(columns) if column.free_text]
     iterator = iter(rows)
     while chunk := list(islice(iterator, ROWS_PER_CHUNK)):
-        # csv writes None as an empty field and a date as str(), its ISO form; only text
-        # needs a look. Inline, not a call per cell: an export has close to a million cells.
-        writer.writerows(
-            [
-                "'" + cell if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
-                for cell in row
-            ]
-            for row in chunk
-        )
+        for row in chunk:
+            if any(isinstance(row[i], str) and row[i].startswith(_FORMULA_STARTS) for i in typed):
+                row = [neutralise(c) if isinstance(c, str) else c for c in row]
+            writer.writerow(row)
         yield flush()
 
 

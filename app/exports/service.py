@@ -38,11 +38,16 @@ Row = tuple[Cell, ...]
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an export: its header, its HXL 1.1 hashtag, its width in XLSX."""
+    """One column of an export: its header, its HXL 1.1 hashtag, its width in XLSX.
+
+    ``free_text``: what people typed (names, titles, notes), which a spreadsheet could
+    take for a formula; the other columns hold ids, codes of a vocabulary, dates, numbers.
+    """
 
     header: str
     hashtag: str
     width: int = 14
+    free_text: bool = False
 
 
 # Hashtags and attributes are the HXL 1.1 dictionary's, except the extensions the README
@@ -50,7 +55,7 @@ class Column:
 # flags' attributes on #indicator.
 SITUATION_COLUMNS: tuple[Column, ...] = (
     Column("situation_id", "#crisis+code", 38),
-    Column("situation_name", "#crisis+name", 40),
+    Column("situation_name", "#crisis+name", 40, free_text=True),
     Column("host_country", "#country+code", 8),
     # Not #status: a bare #status pattern must find the item's status, not the phase.
     Column("phase", "#crisis+phase"),
@@ -60,17 +65,17 @@ ITEM_COLUMNS: tuple[Column, ...] = (
     Column("code", "#activity+code", 10),
     Column("element_code", "#activity+code+element", 10),
     Column("pillar", "#sector+code", 18),
-    Column("title", "#activity+name", 60),
+    Column("title", "#activity+name", 60, free_text=True),
     Column("status", "#status+code"),
-    Column("status_note", "#status+description", 40),
+    Column("status_note", "#status+description", 40, free_text=True),
     Column("target_date", "#date+end", 12),
-    Column("lead_organisation", "#org+lead+name", 30),
+    Column("lead_organisation", "#org+lead+name", 30, free_text=True),
     Column("lead_organisation_iati_type", "#org+lead+type+code", 8),
     Column("lead_organisation_iati_role", "#org+lead+role+code", 8),
-    Column("support_organisations", "#org+support+name", 30),
-    Column("funding_organisations", "#org+funder+name", 30),
+    Column("support_organisations", "#org+support+name", 30, free_text=True),
+    Column("funding_organisations", "#org+funder+name", 30, free_text=True),
     Column("funding_organisations_iati_role", "#org+funder+role+code", 8),
-    Column("implementing_organisations", "#org+impl+name", 30),
+    Column("implementing_organisations", "#org+impl+name", 30, free_text=True),
     Column("implementing_organisations_iati_role", "#org+impl+role+code", 8),
     Column("last_accepted_update", "#date+reported", 12),
     Column("overdue", "#indicator+overdue+num", 8),
