@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         default=12, ge=1, le=24 * 30, description="How long a dashboard sign-in lasts."
     )
     persistent_session_days: int = Field(
-        default=30, ge=1, le=365, description="How long \"keep me signed in\" lasts."
+        default=30, ge=1, le=365, description='How long "keep me signed in" lasts.'
     )
     password_min_length: int = Field(default=10, ge=8, le=128)
     signin_account_failures: int = Field(
