@@ -194,8 +194,12 @@ def _db_restore(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     with _session() as session:
-        report = demo.load(session, cached_registry(Path(settings.templates_dir).resolve()))
-    print(demo.describe(report, f"http://{settings.host}:{settings.port}/"))
+        report = demo.load(
+            session,
+            cached_registry(Path(settings.templates_dir).resolve()),
+            invitation_lifetime=timedelta(hours=settings.invitation_ttl_hours),
+        )
+    print(demo.describe(report, settings.base_url() + "/"))
     return 0
 
 
@@ -295,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="cli")
 
-    add(commands, "demo", _demo, "load a demo data set; prints sign-in tokens")
+    add(commands, "demo", _demo, "load a demo data set; prints tokens and sign-in links")
 
     template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
         dest="templates", required=True
