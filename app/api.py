@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, FastAPI
 
+from app.accounts.router import router as accounts_router
 from app.checklist.router import router as checklist_router
 from app.exports.router import router as exports_router
 from app.organisations.router import router as organisations_router
@@ -22,6 +23,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     exports_router,
     organisations_router,
     users_router,
+    accounts_router,
     templates_router,
 )
 

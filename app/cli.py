@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import demo
+from app.accounts import invitations
 from app.config import get_settings
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
@@ -143,11 +145,33 @@ def _users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_by_email(session: Session, email: str) -> User | None:
+    user = users.get_by_email(session, email)
+    if user is None:
+        print(f"no user with e-mail {email}", file=sys.stderr)
+    return user
+
+
+def _users_invite(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with _session() as session:
+        user = _user_by_email(session, args.email)
+        if user is None:
+            return 1
+        invitation, token = invitations.issue(
+            session, user, lifetime=timedelta(hours=settings.invitation_ttl_hours), by=None
+        )
+        print(
+            f"invitation for <{user.email}>, valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+        print(invitations.url(settings.base_url(), token))
+    return 0
+
+
 def _tokens_create(args: argparse.Namespace) -> int:
     with _session() as session:
-        user = users.get_by_email(session, args.email)
+        user = _user_by_email(session, args.email)
         if user is None:
-            print(f"no user with e-mail {args.email}", file=sys.stderr)
             return 1
         _, secret = users.issue_token(session, user, args.name)
         print(secret)
@@ -170,8 +194,12 @@ def _db_restore(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     settings = get_settings()
     with _session() as session:
-        report = demo.load(session, cached_registry(Path(settings.templates_dir).resolve()))
-    print(demo.describe(report, f"http://{settings.host}:{settings.port}/"))
+        report = demo.load(
+            session,
+            cached_registry(Path(settings.templates_dir).resolve()),
+            invitation_lifetime=timedelta(hours=settings.invitation_ttl_hours),
+        )
+    print(demo.describe(report, settings.base_url() + "/"))
     return 0
 
 
@@ -256,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true")
     create.add_argument("--organisation", help="organisation id")
     add(user_commands, "list", _users_list, "list users: id, e-mail, name, role, organisation")
+    invite = add(
+        user_commands,
+        "invite",
+        _users_invite,
+        "invite a user to set a password (ends their earlier links); prints the link last",
+    )
+    invite.add_argument("--email", required=True)
 
     token_commands = commands.add_parser("tokens", help="API tokens").add_subparsers(
         dest="tokens", required=True
@@ -264,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="cli")
 
-    add(commands, "demo", _demo, "load a demo data set; prints sign-in tokens")
+    add(commands, "demo", _demo, "load a demo data set; prints tokens and sign-in links")
 
     template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
         dest="templates", required=True

@@ -81,6 +81,38 @@ class Settings(BaseSettings):
         "beyond, 503 (0: no limit).",
     )
     cors_origins: list[str] = Field(default_factory=list)
+    public_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="The address people open the service at, for the links it hands out "
+        "(invitations). Default: http://127.0.0.1:$CRRF_PORT.",
+    )
+    invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 90)
+    session_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="How long a dashboard sign-in lasts."
+    )
+    persistent_session_days: int = Field(
+        default=30, ge=1, le=365, description='How long "keep me signed in" lasts.'
+    )
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    signin_account_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed sign-ins for one e-mail address, within the window, that lock it.",
+    )
+    signin_address_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins from one client address, within the window, that lock it.",
+    )
+    signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    signin_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+    def base_url(self) -> str:
+        """The public address of the service, without a trailing slash."""
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
 
 @lru_cache

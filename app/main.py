@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
+from app.accounts.pages import router as account_pages_router
 from app.api import include_api
 from app.checklist.list_cache import ItemListCache
 from app.config import Settings, get_settings
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_openapi(app)
     if settings.docs_enabled:
         mount_docs(app, app.title)
+    app.include_router(account_pages_router)
     app.include_router(dashboard_router)
     app.mount("/static", static_files(), name="static")
     configure_logging(settings.log_format, settings.log_level)

@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts import invitations, sessions
 from app.auth.access import SituationAccess
 from app.auth.policies import situation_permissions
 from app.checklist import service as checklist
@@ -64,6 +65,12 @@ def make_user(
     return user, token
 
 
+def give_password(db: Session, user: User, password: str) -> None:
+    """Set ``user``'s password as they would: through an invitation link."""
+    _, token = invitations.issue(db, user, lifetime=timedelta(hours=1), by=None)
+    invitations.accept(db, token, password, min_length=10)
+
+
 def make_situation(
     db: Session, registry: TemplateRegistry, *, name: str | None = None, **fields: Any
 ) -> Situation:
@@ -110,6 +117,7 @@ class World:
     orgs: dict[str, Organisation]
     users: dict[str, User]
     tokens: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)  # a dashboard session id each
     updates: dict[str, Update] = field(default_factory=dict)
 
     def headers(self, who: str) -> dict[str, str]:
@@ -176,8 +184,20 @@ def build_world(db: Session, registry: TemplateRegistry) -> World:
             db, s2, world_users["outsider"], "5a", narrative="Reception centre open"
         ),
     }
+    cookies = {
+        who: sessions.start(db, user, persistent=False, lifetime=timedelta(hours=12))[1]
+        for who, user in world_users.items()
+    }
     db.commit()
-    return World(s1=s1, s2=s2, orgs=orgs, users=world_users, tokens=tokens, updates=updates)
+    return World(
+        s1=s1,
+        s2=s2,
+        orgs=orgs,
+        users=world_users,
+        tokens=tokens,
+        cookies=cookies,
+        updates=updates,
+    )
 
 
 def migrated_world(url: str) -> World:

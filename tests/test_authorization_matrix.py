@@ -237,6 +237,16 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
             "other_situation": row(204, 404, 404, 404, 404, 204),
         },
     ),
+    # Coordinators invite their situations' members; never an admin, nor a coordinator
+    # of a situation they do not coordinate (the link takes the account over).
+    ("POST", "/api/v1/users/{user_id}/invitations"): (
+        lambda w, v, c, u: Call("POST", f"/api/v1/users/{member(w, v).id}/invitations"),
+        {
+            "own": row(201, 201, 403, 404, 404, 404),
+            "other_org": row(201, 201, 404, 403, 404, 404),
+            "other_situation": row(201, 404, 404, 404, 404, 201),
+        },
+    ),
     ("POST", "/api/v1/situations"): (
         lambda w, v, c, u: Call(
             "POST",

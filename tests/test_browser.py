@@ -1,7 +1,9 @@
 """The dashboard in a real browser: headless Chromium, driven by Playwright, against a live server.
 
-A coordinator signs in, opens a situation, filters its items, accepts a partner's update in
-the review queue and sees the pillar's bar move; the pages are also rendered 375 px wide.
+A coordinator signs in with e-mail and password, opens a situation, filters its items, accepts
+a partner's update in the review queue and sees the pillar's bar move; a viewer follows an
+invitation link, sets a password, signs in and out, and the old cookie no longer works; the
+pages are also rendered 375 px wide.
 Screenshots go to ``test-artifacts/screenshots/``. Without Debian's Chromium (``CRRF_CHROMIUM``,
 default ``/usr/bin/chromium``) or the playwright package, the tests skip and say why.
 """
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -36,6 +39,18 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 NARRATIVE = "Reception desks verified at all three border points"
+PASSWORD = "a long walk to the river"
+
+
+def invitation_path(server_url: str, world: World, who: str) -> str:
+    """Invite ``who`` through the API, as an admin; the link's path on the live server."""
+    response = httpx.post(
+        f"{server_url}/api/v1/users/{world.users[who].id}/invitations",
+        headers=world.headers("admin"),
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return urlsplit(response.json()["url"]).path
 
 
 def _require_browser() -> None:
@@ -75,6 +90,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 timeout=30,
             )
             assert response.status_code == 201, response.text
+            response = httpx.post(
+                server.url + invitation_path(server.url, world, "coordinator"),
+                data={"password": PASSWORD, "confirm": PASSWORD},
+                timeout=30,
+            )
+            assert response.status_code == 303, response.text
             yield Served(server, world)
 
 
@@ -108,9 +129,10 @@ class Page:
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
-    def sign_in(self, served: Served, token: str) -> None:
+    def sign_in(self, served: Served, email: str, password: str = PASSWORD) -> None:
         self.page.goto(f"{served.url}/")
-        self.page.get_by_label("API token").fill(token)
+        self.page.get_by_label("E-mail address").fill(email)
+        self.page.get_by_label("Password").fill(password)
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_url(f"{served.url}/")
 
@@ -141,14 +163,15 @@ def test_coordinator_accepts_an_update_and_the_bar_moves(served: Served, desktop
 
     page.goto(f"{served.url}/")
     assert page.url.startswith(f"{served.url}/signin")
-    page.get_by_label("API token").fill("crrf_not-a-real-token")
+    page.get_by_label("E-mail address").fill(world.users["coordinator"].email)
+    page.get_by_label("Password").fill("not the password at all")
     page.get_by_role("button", name="Sign in").click()
-    assert "not valid" in page.get_by_role("alert").inner_text()
+    assert "do not match" in page.get_by_role("alert").inner_text()
     desktop.shot("01-signin-error")
     assert [e for e in desktop.errors if "status of 400" not in e] == []
     desktop.errors.clear()  # the refused sign-in page itself answers 400, as it should
 
-    page.get_by_label("API token").fill(world.tokens["coordinator"])
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{served.url}/")
     [cookie] = [c for c in desktop.context.cookies() if c["name"] == "crrf_session"]
@@ -215,13 +238,50 @@ def test_coordinator_accepts_an_update_and_the_bar_moves(served: Served, desktop
     assert desktop.errors == []
 
 
+def test_invited_person_sets_a_password_signs_in_and_out(served: Served, desktop: Page) -> None:
+    page, world = desktop.page, served.world
+    link = f"{served.url}{invitation_path(served.url, world, 'viewer')}"
+    page.goto(link)
+    assert page.get_by_role("heading", level=1).inner_text() == "Choose your password"
+    page.get_by_label("New password", exact=True).fill("password123")
+    page.get_by_label("New password, again").fill("password123")
+    page.get_by_role("button", name="Set my password").click()
+    assert "too common" in page.get_by_role("alert").inner_text()
+    desktop.errors.clear()  # the refused password answers 422, as it should
+    page.get_by_label("New password", exact=True).fill(PASSWORD)
+    page.get_by_label("New password, again").fill(PASSWORD)
+    page.get_by_role("button", name="Set my password").click()
+    page.wait_for_url(f"{served.url}/signin?done=password")
+    assert "password is set" in page.get_by_role("status").inner_text()
+    desktop.shot("10-password-set")
+
+    page.get_by_label("E-mail address").fill(world.users["viewer"].email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Keep me signed in", exact=False).check()
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{served.url}/")
+    [cookie] = [c for c in desktop.context.cookies() if c["name"] == "crrf_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    assert cookie["value"] not in world.tokens.values()
+    assert world.s1.name in page.get_by_role("main").inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{served.url}/signin")
+    desktop.context.add_cookies([cookie])  # replay the old session id: it was ended
+    page.goto(f"{served.url}/situations/{world.s1.id}")
+    assert page.url.startswith(f"{served.url}/signin?next=")
+    page.goto(link)  # the link worked once
+    assert "does not work" in page.get_by_role("main").inner_text()
+    assert [e for e in desktop.errors if "status of 404" not in e] == []
+
+
 def test_pages_fit_a_phone(served: Served, phone: Page) -> None:
     page, world = phone.page, served.world
     page.goto(f"{served.url}/signin")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
     phone.shot("phone-01-signin")
-    phone.sign_in(served, world.tokens["coordinator"])
+    phone.sign_in(served, world.users["coordinator"].email)
     situation = f"/situations/{world.s1.id}"
     pages = [
         ("phone-02-home", "/"),

@@ -10,18 +10,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from app.accounts import invitations
 from app.cli import main
 from app.config import Settings, get_settings
+from app.core.base import utcnow
 from app.core.db import make_engine
 from tests.databases import fresh_database
 from tests.factories import make_organisation, make_user
 from tests.live import free_port
 
 
-def crrf(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def crrf(
+    url: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
-        env={**os.environ, "CRRF_DATABASE_URL": url},
+        env={**os.environ, "CRRF_DATABASE_URL": url, **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -140,3 +144,29 @@ class TestUsersList:
         result = crrf(migrated_url, "users", "list")
         assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["ID", "EMAIL", "NAME", "ROLE", "ORGANISATION", "ACTIVE"]
+
+
+class TestUsersInvite:
+    def test_prints_a_working_link_last(self, migrated_url: str) -> None:
+        created = crrf(
+            migrated_url, "users", "create", "--email", "first@example.org", "--name", "F"
+        )
+        assert created.returncode == 0, created.stderr
+        env = {"CRRF_PUBLIC_URL": "https://crrf.example.org"}
+        result = crrf(migrated_url, "users", "invite", "--email", "First@example.org", env=env)
+        assert result.returncode == 0, result.stderr
+        link = result.stdout.strip().splitlines()[-1]
+        assert link.startswith("https://crrf.example.org/invitations/")
+        token = link.rsplit("/", 1)[1]
+        engine = make_engine(migrated_url, Settings(database_url=migrated_url))
+        try:
+            with Session(engine) as db:
+                invitation, user = invitations.find_open(db, token, utcnow())
+                assert user.email == "first@example.org" and invitation.created_by_id is None
+        finally:
+            engine.dispose()
+
+    def test_an_unknown_email_is_an_error(self, migrated_url: str) -> None:
+        result = crrf(migrated_url, "users", "invite", "--email", "nobody@example.org")
+        assert result.returncode == 1
+        assert "no user" in result.stderr and result.stdout == ""

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -62,9 +61,15 @@ def text_of(html: str) -> str:
 
 
 def sign_in(client: TestClient, world: World, who: str) -> None:
-    """Sign in through the form, as a browser would; the client keeps the cookie."""
-    response = client.post("/signin", data={"token": world.tokens[who]}, follow_redirects=False)
-    assert response.status_code == 303, response.text
+    """Hold the dashboard session the world opened for ``who`` (``tests.test_accounts``
+    signs in through the form, with a password)."""
+    client.cookies.set(SESSION_COOKIE, world.cookies[who])
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token the signed-in pages put in their forms."""
+    [field] = find(client.get("/").text, "input", name="csrf_token")
+    return field["value"]
 
 
 def assert_page(response: Any, status: int) -> str:
@@ -72,112 +77,6 @@ def assert_page(response: Any, status: int) -> str:
     assert response.headers["content-type"].startswith("text/html")
     assert "Traceback" not in response.text
     return str(response.text)
-
-
-class TestSignIn:
-    def test_form_is_public_labelled_and_strict(self, client: TestClient) -> None:
-        response = client.get("/signin")
-        html = assert_page(response, 200)
-        assert '<html lang="en">' in html
-        assert find(html, "label", for_="token") and find(html, "input", id="token")
-        assert "default-src 'self'" in response.headers["content-security-policy"]
-        assert response.headers["cache-control"] == "no-store"
-
-    def test_valid_token_sets_an_httponly_strict_cookie(
-        self, client: TestClient, world: World
-    ) -> None:
-        response = client.post(
-            "/signin", data={"token": world.tokens["coordinator"]}, follow_redirects=False
-        )
-        assert response.status_code == 303
-        assert response.headers["location"] == "/"
-        cookie = response.headers["set-cookie"]
-        assert cookie.startswith(f"{SESSION_COOKIE}={world.tokens['coordinator']};")
-        flags = {part.strip().lower() for part in cookie.split(";")}
-        assert {"httponly", "samesite=strict", "path=/"} <= flags
-        assert "secure" not in flags
-        home = client.get("/")
-        assert world.s1.name in assert_page(home, 200)
-
-    def test_cookie_is_secure_over_https(self, app: FastAPI, world: World) -> None:
-        with TestClient(app, base_url="https://testserver") as secure_client:
-            response = secure_client.post(
-                "/signin", data={"token": world.tokens["viewer"]}, follow_redirects=False
-            )
-        assert response.status_code == 303
-        flags = {part.strip().lower() for part in response.headers["set-cookie"].split(";")}
-        assert {"secure", "httponly", "samesite=strict"} <= flags
-
-    @pytest.mark.parametrize("token", ["crrf_not-a-real-token", "x" * 5000, "   "])
-    def test_invalid_token_shows_a_message(
-        self, client: TestClient, world: World, token: str
-    ) -> None:
-        response = client.post("/signin", data={"token": token}, follow_redirects=False)
-        html = assert_page(response, 400)
-        assert "set-cookie" not in response.headers
-        assert find(html, "div", role="alert")
-        assert ("not valid" in html) or ("Paste your API token" in html)
-        assert token.strip() not in html or not token.strip()
-
-    def test_revoked_token_cannot_sign_in(self, client: TestClient, world: World) -> None:
-        user, headers = world.users["viewer"], world.headers("viewer")
-        [token] = client.get(f"/api/v1/users/{user.id}/tokens", headers=headers).json()["items"]
-        client.delete(f"/api/v1/users/{user.id}/tokens/{token['id']}", headers=headers)
-        response = client.post(
-            "/signin", data={"token": world.tokens["viewer"]}, follow_redirects=False
-        )
-        assert_page(response, 400)
-
-    @pytest.mark.parametrize(
-        ("target", "expected"),
-        [
-            ("/situations/abc?gap=stale", "/situations/abc?gap=stale"),
-            ("//evil.example/x", "/"),
-            ("https://evil.example/", "/"),
-            ("/\\evil.example", "/"),
-            ("/\t/evil.example", "/"),
-        ],
-    )
-    def test_goes_back_only_within_the_site(
-        self, client: TestClient, world: World, target: str, expected: str
-    ) -> None:
-        response = client.post(
-            "/signin",
-            data={"token": world.tokens["viewer"], "next": target},
-            follow_redirects=False,
-        )
-        assert response.headers["location"] == expected
-
-    def test_sign_in_from_another_site_is_refused(self, client: TestClient, world: World) -> None:
-        response = client.post(
-            "/signin",
-            data={"token": world.tokens["viewer"]},
-            headers={"Origin": "https://evil.example"},
-            follow_redirects=False,
-        )
-        assert_page(response, 403)
-        assert "set-cookie" not in response.headers
-
-
-class TestSignOut:
-    def test_sign_out_forgets_the_cookie(self, client: TestClient, world: World) -> None:
-        sign_in(client, world, "viewer")
-        response = client.post("/signout", follow_redirects=False)
-        assert response.status_code == 303
-        assert response.headers["location"] == "/signin"
-        cookie = response.headers["set-cookie"].lower()
-        assert cookie.startswith(f'{SESSION_COOKIE}="";') or cookie.startswith(
-            f"{SESSION_COOKIE}=;"
-        )
-        assert "max-age=0" in cookie
-        assert "httponly" in cookie
-        assert SESSION_COOKIE not in client.cookies
-        assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
-
-    def test_sign_out_while_signed_out_goes_to_sign_in(self, client: TestClient) -> None:
-        response = client.post("/signout", follow_redirects=False)
-        assert response.status_code == 303
-        assert response.headers["location"] == "/signin"
 
 
 class TestSignedOut:
@@ -198,8 +97,11 @@ class TestSignedOut:
         assert response.status_code == 303
         assert response.headers["location"] == "/signin"
 
-    def test_an_invalid_cookie_is_cleared(self, client: TestClient, world: World) -> None:
-        client.cookies.set(SESSION_COOKIE, "crrf_forged")
+    @pytest.mark.parametrize("forged", ["crrf_forged", "x" * 5000])
+    def test_an_invalid_cookie_is_cleared(
+        self, client: TestClient, world: World, forged: str
+    ) -> None:
+        client.cookies.set(SESSION_COOKIE, forged)
         response = client.get("/", follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["set-cookie"].startswith(f"{SESSION_COOKIE}=")
@@ -208,6 +110,12 @@ class TestSignedOut:
     def test_the_api_does_not_accept_the_cookie(self, client: TestClient, world: World) -> None:
         sign_in(client, world, "coordinator")
         assert_problem(client.get(world.url()), 401)
+        bearer = {"Authorization": f"Bearer {world.cookies['coordinator']}"}
+        assert_problem(client.get(world.url(), headers=bearer), 401)
+
+    def test_an_api_token_is_not_a_session(self, client: TestClient, world: World) -> None:
+        client.cookies.set(SESSION_COOKIE, world.tokens["coordinator"])
+        assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
 
 
 class TestHome:
@@ -396,6 +304,7 @@ class TestReviewQueue:
         assert "Screening at two border points" not in html
 
     def post(self, client: TestClient, world: World, update: uuid.UUID, **data: str) -> Any:
+        data.setdefault("csrf_token", csrf_of(client))
         return client.post(f"{self.queue(world)}/{update}", data=data, follow_redirects=False)
 
     def update_state(self, client: TestClient, world: World, update: uuid.UUID) -> str:
@@ -474,7 +383,7 @@ class TestReviewQueue:
         assert response.headers["location"].endswith("?done=not_found")
         response = client.post(
             f"/situations/{world.s2.id}/review/{other}",
-            data={"decision": "accept"},
+            data={"decision": "accept", "csrf_token": csrf_of(client)},
             follow_redirects=False,
         )
         assert_page(response, 404)
@@ -510,7 +419,7 @@ class TestReviewQueue:
         before = state_fingerprint(connection)
         response = client.post(
             f"{self.queue(world)}/{world.updates['own'].id}",
-            data={"decision": "accept"},
+            data={"decision": "accept", "csrf_token": csrf_of(client)},
             headers=headers,
             follow_redirects=False,
         )
@@ -522,12 +431,30 @@ class TestReviewQueue:
         sign_in(client, world, "coordinator")
         response = client.post(
             f"{self.queue(world)}/{world.updates['own'].id}",
-            data={"decision": "accept"},
+            data={"decision": "accept", "csrf_token": csrf_of(client)},
             headers={"Origin": "http://testserver", "Referer": "http://testserver/x"},
             follow_redirects=False,
         )
         assert response.status_code == 303
         assert response.headers["location"].endswith("?done=accepted&item=5a")
+
+    @pytest.mark.parametrize("token", [None, "", "0" * 64, "other session"])
+    def test_forms_without_their_sessions_token_are_refused(
+        self, client: TestClient, world: World, connection: Connection, token: str | None
+    ) -> None:
+        if token == "other session":
+            sign_in(client, world, "admin")
+            token = csrf_of(client)
+        sign_in(client, world, "coordinator")
+        assert token != csrf_of(client)
+        before = state_fingerprint(connection)
+        data = {"decision": "accept"} | ({"csrf_token": token} if token is not None else {})
+        response = client.post(
+            f"{self.queue(world)}/{world.updates['own'].id}", data=data, follow_redirects=False
+        )
+        html = assert_page(response, 403)
+        assert "reload the page" in html
+        assert state_fingerprint(connection) == before
 
 
 class TestPages:

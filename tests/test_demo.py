@@ -101,7 +101,22 @@ class TestDemoCommand:
     def test_prints_a_sign_in_line_for_each_role_and_the_dashboard(self, demo: Demo) -> None:
         assert set(demo.tokens) == {"admin", "coordinator", "partner", "viewer"}
         assert demo.emails["coordinator"] == "coordinator@demo.crrf"
-        assert re.search(r"^Dashboard: .*http://[^/\s]+:\d+/ ", demo.output, re.MULTILINE)
+        assert re.search(r"^Dashboard: .*http://[^/\s]+:\d+/signin ", demo.output, re.MULTILINE)
+        links = re.findall(r"^\s+(\w+)\s+http://\S+(/invitations/\S+)$", demo.output, re.MULTILINE)
+        assert {label for label, _ in links} == {"admin", "coordinator", "partner", "viewer"}
+
+    def test_the_links_set_a_password_that_signs_in(self, demo: Demo, api: TestClient) -> None:
+        found = re.findall(r"^\s+(\w+)\s+http://\S+(/invitations/\S+)$", demo.output, re.MULTILINE)
+        path = dict(found)["partner"]
+        password = "a demo partner's passphrase"
+        response = api.post(path, data={"password": password, "confirm": password})
+        assert response.status_code == 200 and "password is set" in response.text
+        response = api.post(
+            "/signin",
+            data={"email": demo.emails["partner"], "password": password},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303 and api.get("/").status_code == 200
 
     def test_tokens_sign_in_with_the_roles_they_are_printed_for(
         self, demo: Demo, api: TestClient, uganda: dict[str, Any]

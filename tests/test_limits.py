@@ -90,14 +90,20 @@ class TestFailedAuthenticationLimits:
     def test_bad_dashboard_sign_ins_are_refused(self, make_client, world: World) -> None:  # type: ignore[no-untyped-def]
         client = make_client(auth_failures_per_minute=6, auth_failure_burst=3)
         statuses = [
-            client.post("/signin", data={"token": f"crrf_guess{i}"}, follow_redirects=False)
+            client.post(
+                "/signin",
+                data={"email": f"guess{i}@example.org", "password": "a guess at it"},
+                follow_redirects=False,
+            )
             for i in range(5)
         ]
         assert [r.status_code for r in statuses] == [400, 400, 400, 429, 429]
         assert_problem(statuses[-1], 429)
         assert int(statuses[-1].headers["retry-after"]) >= 1
         good = client.post(
-            "/signin", data={"token": world.tokens["viewer"]}, follow_redirects=False
+            "/signin",
+            data={"email": world.users["viewer"].email, "password": "whatever it is"},
+            follow_redirects=False,
         )
         assert good.status_code == 429
         assert "set-cookie" not in good.headers

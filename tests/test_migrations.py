@@ -60,7 +60,8 @@ def test_every_step_down_and_up_keeps_the_data(tmp_path_factory: pytest.TempPath
                 migrations.downgrade(url, revision)
                 _assert_kept(engine, loaded)
             migrations.upgrade(url)
-            assert _counts(engine) == loaded
+            # The sign-in tables (0010) go with their step down, and come back empty.
+            assert _counts(engine) == loaded | dict.fromkeys(SIGN_IN_TABLES, 0)
             with engine.connect() as connection:
                 wrong = connection.execute(
                     text(
@@ -79,6 +80,7 @@ def test_every_step_down_and_up_keeps_the_data(tmp_path_factory: pytest.TempPath
 
 # Revisions below this one drop the tables of partner updates.
 LAST_DOWN = "0002"
+SIGN_IN_TABLES = ("invitation", "sign_in_failure", "web_session")
 
 
 def _counts(engine: Engine) -> dict[str, int]:

@@ -378,7 +378,7 @@ class TestPendingReviewIsWhatYouMaySee:
 
     def test_the_dashboard(self, client: TestClient, world: World) -> None:
         def page(who: str, path: str) -> str:
-            client.cookies.set("crrf_session", world.tokens[who])
+            client.cookies.set("crrf_session", world.cookies[who])
             response = client.get(path)
             assert response.status_code == 200
             return response.text

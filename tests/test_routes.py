@@ -9,7 +9,15 @@ from starlette.routing import Mount
 
 from app.auth.deps import PERMISSION_MARK
 
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/signin", "/problems/{slug}"}
+# The invitation page is public by nature: its one-time token is the credential.
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/signin",
+    "/invitations/{token}",
+    "/problems/{slug}",
+}
 # The dashboard's HTML pages: guarded like the API (signed out, they redirect to /signin).
 DASHBOARD = {
     "/",

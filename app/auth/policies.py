@@ -29,6 +29,25 @@ def can_see_user(actor: User, target_id: uuid.UUID) -> bool:
     return actor.is_admin or actor.id == target_id
 
 
+def invitation_access(
+    actor: User, target: User, *, in_coordinated_situation: bool, coordinates_elsewhere: bool
+) -> str:
+    """May ``actor`` invite ``target``, handing out a link that sets their password?
+
+    Answers "allow", "forbid" (visible, not allowed: 403) or "hide" (404). Admins invite
+    anyone. A coordinator invites the members of the situations they coordinate, but never
+    an admin nor a coordinator of a situation they do not coordinate themselves: whoever
+    holds the link can take the account over. Others see only themselves.
+    """
+    if actor.is_admin:
+        return "allow"
+    if not in_coordinated_situation:
+        return "forbid" if actor.id == target.id else "hide"
+    if target.is_admin or coordinates_elsewhere:
+        return "forbid"
+    return "allow"
+
+
 def may_submit_update(
     user: User, permissions: frozenset[Permission], owner_organisation_ids: set[uuid.UUID]
 ) -> bool:

@@ -87,7 +87,7 @@ class RateLimitMiddleware:
         authorization = Headers(scope=scope).get("authorization", "")
         if authorization:
             return "t:" + hashlib.sha256(authorization.encode("utf-8", "replace")).hexdigest()[:32]
-        return "a:" + _address(scope)
+        return "a:" + client_address(scope)
 
 
 AUTH_FAILED = "auth_failed"
@@ -113,7 +113,7 @@ class AuthFailureLimitMiddleware:
         if buckets is None or scope["type"] != "http" or scope["path"] in _PROBES:
             await self.app(scope, receive, send)
             return
-        address = _address(scope)
+        address = client_address(scope)
         wait = buckets.wait(address, time.monotonic())
         if wait > 0:
             retry_after = str(max(1, math.ceil(wait)))
@@ -141,6 +141,7 @@ class AuthFailureLimitMiddleware:
 _PROBES = frozenset({"/healthz", "/readyz"})
 
 
-def _address(scope: Scope) -> str:
+def client_address(scope: Scope) -> str:
+    """The client's address (behind a trusted proxy, the one it forwarded)."""
     client = scope.get("client")
     return client[0] if client else "unknown"

@@ -1,25 +1,31 @@
 """Who is signed in to the dashboard, what they may do there, and where a form came from.
 
-The dashboard keeps the caller's API token in an HttpOnly, SameSite=Strict cookie and
-resolves it exactly as the API resolves a bearer token (``app.auth.deps.authenticate``).
-Permissions are the API's: the same role table, the same situation look-up (404 for a
-situation one may not see, 403 for what one's role does not allow).
+The browser holds a server-side session (``app.accounts.sessions``): an HttpOnly,
+SameSite=Strict cookie carries its random id, never an API token. Permissions are the
+API's: the same role table, the same situation look-up (404 for a situation one may not
+see, 403 for what one's role does not allow). A form post must come from this origin and
+carry its session's CSRF token.
 """
 
+import hmac
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Cookie, Depends, Request
+from sqlalchemy.orm import Session
 
+from app.accounts import sessions
 from app.auth.access import SituationAccess
-from app.auth.deps import Credential, authenticate, require, situation_permission
+from app.auth.deps import Credential, require, situation_permission
 from app.auth.permissions import Permission
+from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, Unauthorized
 from app.models import User
 
 SESSION_COOKIE = "crrf_session"
+CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -47,19 +53,53 @@ async def same_origin(request: Request) -> None:
         raise CrossSiteRequest()
 
 
+class StaleForm(Forbidden):
+    default_detail = (
+        "This form has expired (you may have signed in again since it was shown): "
+        "go back, reload the page and send it again. Nothing changed."
+    )
+
+
+async def csrf_protected(request: Request) -> None:
+    """Refuse a signed-in form post without its session's CSRF token (a hidden field).
+
+    Without a session cookie there is nothing to protect: the page's own dependency then
+    asks the browser to sign in.
+    """
+    if request.method in _SAFE_METHODS:
+        return
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return
+    sent = (await request.form()).get(CSRF_FIELD)
+    if not isinstance(sent, str) or not hmac.compare_digest(sent, sessions.csrf_token(secret)):
+        raise StaleForm()
+
+
+def _web_session_user(request: Request, session: Session, secret: str) -> User:
+    """The active user of a live dashboard session, or ``Unauthorized``."""
+    found = sessions.resolve(session, secret, utcnow())
+    if found is None:
+        raise Unauthorized("Your session has ended: sign in again.")
+    web_session, user = found
+    request.state.user_id = user.id
+    request.state.web_session_id = web_session.id
+    return user
+
+
 async def cookie_credential(
-    request: Request, token: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None
+    request: Request, secret: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None
 ) -> Credential:
     """The session cookie of the request; without one, ask to sign in (401)."""
-    if not token:
+    if not secret:
         raise Unauthorized("Sign in to use the dashboard.")
-    return Credential(request, token, authenticate)
+    return Credential(request, secret, _web_session_user)
 
 
 def get_signed_in_user(
     session: SessionDep, credential: Annotated[Credential, Depends(cookie_credential)]
 ) -> User:
-    """Resolve the session cookie to an active user, or answer 401."""
+    """Resolve the session cookie to an active user; without a live one, ask to sign in."""
     return credential.user(session)
 
 

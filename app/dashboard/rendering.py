@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
+from app.accounts.sessions import csrf_token
 from app.core.errors import AppError, Unauthorized
 from app.core.ratelimit import AUTH_FAILED
 from app.core.schemas import country_name
@@ -115,14 +116,24 @@ def page_headers(response: Response) -> Response:
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """Render a page template."""
+    """Render a page template; its forms get the session's CSRF token."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    context = {"csrf_token": csrf_token(secret) if secret else "", **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def error_page(request: Request, status_code: int, title: str, detail: str) -> Response:
-    """A small HTML page for an error, with the status the API would answer."""
+def error_page(
+    request: Request,
+    status_code: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A small HTML page for an error, with the status (and headers) the API would answer."""
     context = {"title": title, "detail": detail, "status_code": status_code, "user": None}
-    return render(request, "error.html", context, status_code=status_code)
+    response = render(request, "error.html", context, status_code=status_code)
+    response.headers.update(headers or {})
+    return response
 
 
 def secure(request: Request) -> bool:
@@ -180,7 +191,8 @@ class PageRoute(APIRoute):
                     setattr(request.state, AUTH_FAILED, True)
                 response = signin_redirect(request)
             except AppError as exc:
-                response = error_page(request, exc.status, exc.title, exc.detail)
+                headers = {k: v for k, v in exc.headers.items() if k == "Retry-After"}
+                response = error_page(request, exc.status, exc.title, exc.detail, headers)
             except RequestValidationError as exc:
                 response = _validation_page(request, exc)
             except HTTPException as exc:

@@ -1,4 +1,6 @@
-"""The dashboard's pages: sign in and out, situations, one situation, one item, the review queue.
+"""The dashboard's pages: situations, one situation, one item, the review queue.
+
+Signing in and out, and invitations, are ``app.accounts.pages``.
 
 Pages are server-rendered (Jinja2, autoescaped) and call the same services, with the same
 permissions, as the API. Signed out, a page redirects to ``/signin``; errors are HTML pages.
@@ -13,33 +15,29 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BeforeValidator
 from starlette.staticfiles import StaticFiles
 
-from app.auth.deps import authenticate
 from app.auth.permissions import Permission
 from app.checklist.deps import ItemCodePath
 from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
-from app.core.errors import Unauthorized
 from app.core.pagination import Cursor
-from app.core.ratelimit import AUTH_FAILED
 from app.core.vocab import ItemStatus, PillarCode
 from app.dashboard import review, views
 from app.dashboard.deps import (
-    SESSION_COOKIE,
     ItemPage,
     ReviewPage,
-    SignOut,
     SituationPage,
     SituationsPage,
+    csrf_protected,
     same_origin,
 )
-from app.dashboard.rendering import STATIC_DIR, PageRoute, forget_session, render, secure
+from app.dashboard.rendering import STATIC_DIR, PageRoute, render
 
 router = APIRouter(
     route_class=PageRoute,
     include_in_schema=False,
     default_response_class=HTMLResponse,
-    dependencies=[Depends(same_origin)],
+    dependencies=[Depends(same_origin), Depends(csrf_protected)],
 )
 
 
@@ -54,20 +52,6 @@ StatusFilter = Annotated[ItemStatus | None, Query(), Blank]
 OwnerFilter = Annotated[uuid.UUID | None, Query(), Blank]
 GapFilter = Annotated[views.Gap | None, Query(), Blank]
 PageCursor = Annotated[Cursor, Blank]
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to return to after signing in; anything else goes home."""
-    if (
-        target
-        and len(target) <= 2000
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and target.isprintable()
-    ):
-        return target
-    return "/"
 
 
 def static_files() -> StaticFiles:
@@ -86,53 +70,6 @@ def home(
     """The situations you may see, with progress and gaps per pillar."""
     cards, next_cursor = views.situation_cards(session, user, registry, now=utcnow(), cursor=cursor)
     return render(request, "home.html", {"user": user, "cards": cards, "next_cursor": next_cursor})
-
-
-@router.get("/signin")
-def signin_form(
-    request: Request, next_: Annotated[str | None, Query(alias="next")] = None
-) -> Response:
-    """The sign-in form: paste an API token."""
-    context = {"user": None, "error": None, "next": safe_next(next_)}
-    return render(request, "signin.html", context)
-
-
-@router.post("/signin")
-def signin(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str, Form()] = "",
-    next_: Annotated[str, Form(alias="next")] = "/",
-) -> Response:
-    """Check the token; keep it in an HttpOnly, SameSite=Strict cookie; go on."""
-    token = token.strip()
-    try:
-        if not token:
-            raise Unauthorized("Paste your API token to sign in.")
-        authenticate(request, session, token)
-    except Unauthorized as exc:
-        error = (
-            exc.detail
-            if not token
-            else "That token is not valid: it may be mistyped, revoked or expired."
-        )
-        if token:
-            setattr(request.state, AUTH_FAILED, True)
-        context = {"user": None, "error": error, "next": safe_next(next_)}
-        return render(request, "signin.html", context, status_code=400)
-    response = RedirectResponse(safe_next(next_), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token, path="/", secure=secure(request), httponly=True, samesite="strict"
-    )
-    return response
-
-
-@router.post("/signout")
-def signout(request: Request, _user: SignOut) -> Response:
-    """Forget the session cookie."""
-    response = RedirectResponse("/signin", status_code=303)
-    forget_session(request, response)
-    return response
 
 
 @router.get("/situations/{sid}")

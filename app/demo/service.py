@@ -8,6 +8,7 @@ from random import Random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts import invitations
 from app.core.base import frozen_now, utcnow
 from app.core.errors import Conflict
 from app.core.vocab import UpdateState
@@ -29,11 +30,12 @@ class SignIn:
     label: str
     email: str
     token: str
+    invitation: str  # the token of a one-time link that sets a password for the dashboard
 
 
 @dataclass(frozen=True)
 class DemoReport:
-    """What was loaded, and a fresh token for each of the people to try it as."""
+    """What was loaded, and a fresh token and invitation for each of the people to try it as."""
 
     situations: list[str]
     organisations: int
@@ -44,7 +46,12 @@ class DemoReport:
 
 
 def load(
-    session: Session, registry: TemplateRegistry, *, now: datetime | None = None, seed: int = SEED
+    session: Session,
+    registry: TemplateRegistry,
+    *,
+    now: datetime | None = None,
+    seed: int = SEED,
+    invitation_lifetime: timedelta = timedelta(hours=72),
 ) -> DemoReport:
     """Load the demo data set, back-dated over the ten months before ``now``; once only."""
     if users.get_by_email(session, ADMIN_EMAIL) is not None:
@@ -91,7 +98,8 @@ def load(
     for local in SIGN_INS:
         person, user = cast.people[local]
         _, token = users.issue_token(session, user, "demo")
-        sign_ins.append(SignIn(local, person.email, token))
+        _, link = invitations.issue(session, user, lifetime=invitation_lifetime, by=None)
+        sign_ins.append(SignIn(local, person.email, token, link))
     return DemoReport(
         situations=names,
         organisations=len(cast.organisations),
@@ -124,7 +132,13 @@ def describe(report: DemoReport, base_url: str) -> str:
         f"  and {len(report.other_emails)} more users (such as {report.other_emails[0]}): "
         "`crrf tokens create --email E` signs any of them in.",
         "",
-        f"Dashboard: run `crrf serve`, open {base_url} and sign in with a token above.",
-        f"API documentation: {base_url}docs",
+        "Dashboard: run `crrf serve`, open a link below to choose a password (each works once), "
+        f"then sign in at {base_url}signin with the e-mail address and that password",
+        "(`crrf users invite --email E` makes a new link):",
     ]
+    lines += [
+        f"  {s.label:<{label_width}}  {invitations.url(base_url, s.invitation)}"
+        for s in report.sign_ins
+    ]
+    lines += ["", f"API documentation: {base_url}docs"]
     return "\n".join(lines)

@@ -52,6 +52,10 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _formula_like(cell: Cell) -> bool:
+    return isinstance(cell, str) and cell.startswith(_FORMULA_STARTS)
+
+
 def filename(stem: str, export_format: ExportFormat, day: date) -> str:
     """The attachment's name: ``crrf-<stem>-<YYYYMMDD>[-hxl].<csv|xlsx>``, plain ASCII."""
     suffix = "-hxl" if export_format is ExportFormat.HXL else ""
@@ -98,7 +102,7 @@ def csv_chunks(
     iterator = iter(rows)
     while chunk := list(islice(iterator, ROWS_PER_CHUNK)):
         for row in chunk:
-            if any(isinstance(row[i], str) and row[i].startswith(_FORMULA_STARTS) for i in typed):
+            if any(_formula_like(row[i]) for i in typed):
                 row = [neutralise(c) if isinstance(c, str) else c for c in row]
             writer.writerow(row)
         yield flush()

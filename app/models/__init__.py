@@ -1,6 +1,7 @@
 """Every table, imported here so that the metadata is complete."""
 
 from app.core.base import Base
+from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.event import Event
 from app.models.organisation import Organisation
@@ -14,11 +15,14 @@ __all__ = [
     "ChecklistItem",
     "Event",
     "IdempotencyKey",
+    "Invitation",
     "ItemOwner",
     "Membership",
     "Organisation",
     "PopulationFigure",
+    "SignInFailure",
     "Situation",
     "Update",
     "User",
+    "WebSession",
 ]

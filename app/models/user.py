@@ -20,6 +20,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     )
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # argon2id, set through an invitation link; None: the user cannot sign in with a password.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
 

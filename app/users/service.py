@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts import sessions
 from app.auth.tokens import display_prefix, hash_token, new_token
 from app.core.base import utcnow
 from app.core.errors import Conflict, NotFound, Unprocessable, field_error
@@ -48,12 +49,14 @@ def create(session: Session, data: UserCreate) -> User:
 
 
 def update(session: Session, user: User, data: UserUpdate) -> User:
-    """Apply the fields given in ``data``."""
+    """Apply the fields given in ``data``; deactivating a user ends their dashboard sessions."""
     changes = data.changes()
     if "organisation_id" in changes:
         _check_organisation(session, changes["organisation_id"])
     for field, value in changes.items():
         setattr(user, field, value)
+    if changes.get("is_active") is False:
+        sessions.end_all(session, user.id)
     session.flush()
     session.expire(user, ["organisation"])
     return get(session, user.id)

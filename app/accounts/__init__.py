@@ -1,0 +1,1 @@
+"""Signing in as people: invitation links, passwords, dashboard sessions, lockouts."""

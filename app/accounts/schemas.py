@@ -1,0 +1,14 @@
+"""What the invitation route answers."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from app.core.schemas import OutputModel
+
+
+class InvitationIssued(OutputModel):
+    """A one-time link that lets the user set their password; shown once."""
+
+    url: str = Field(description="Open it to set a password; it works once.")
+    expires_at: datetime

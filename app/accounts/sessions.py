@@ -1,0 +1,76 @@
+"""Dashboard sessions, kept in the database so that every process agrees on them.
+
+The cookie carries a random id; only its SHA-256 hash is stored (like API tokens, it has
+256 bits of randomness, so a fast hash is right). A new id is issued at every sign-in;
+signing out deletes the row, and so do a new password and a deactivation (``end_all``).
+Each session's CSRF token is derived from its id, so it needs no column and no look-up.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.auth.tokens import hash_token
+from app.core.base import utcnow
+from app.models import User, WebSession
+
+MAX_ID_LENGTH = 128
+
+
+def start(
+    session: Session, user: User, *, persistent: bool, lifetime: timedelta
+) -> tuple[WebSession, str]:
+    """Open a session for ``user``; the id is returned once, only its hash is kept."""
+    now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at <= now))
+    secret = secrets.token_urlsafe(32)
+    web_session = WebSession(
+        user_id=user.id,
+        session_hash=hash_token(secret),
+        persistent=persistent,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    session.add(web_session)
+    session.flush()
+    return web_session, secret
+
+
+def resolve(session: Session, secret: str, now: datetime) -> tuple[WebSession, User] | None:
+    """The live session with this id and its active user, or None."""
+    if not secret or len(secret) > MAX_ID_LENGTH:
+        return None
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.session_hash == hash_token(secret))
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    if web_session.expires_at <= now or not user.is_active:
+        return None
+    return web_session, user
+
+
+def end(session: Session, secret: str) -> None:
+    """End the session with this id (sign-out); an unknown id changes nothing."""
+    if secret and len(secret) <= MAX_ID_LENGTH:
+        session.execute(delete(WebSession).where(WebSession.session_hash == hash_token(secret)))
+
+
+def end_all(session: Session, user_id: uuid.UUID) -> None:
+    """End every session of a user (a new password, a deactivation)."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def csrf_token(secret: str) -> str:
+    """The CSRF token of the session with this id: what its forms must send back."""
+    return hmac.new(
+        secret.encode("utf-8", "surrogatepass"), b"crrf-csrf", hashlib.sha256
+    ).hexdigest()
