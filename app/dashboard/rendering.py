@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException
 
+from app import i18n
 from app.accounts.sessions import csrf_token
 from app.core.errors import AppError, Unauthorized
 from app.core.ratelimit import AUTH_FAILED
@@ -90,6 +91,10 @@ def _environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters.update(
         label=_label, when=_when, percent=_percent, country=country_name, by_role=_by_role
