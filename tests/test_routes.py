@@ -26,6 +26,11 @@ DASHBOARD = {
     "/situations/{sid}/items/{code}",
     "/situations/{sid}/review",
     "/situations/{sid}/review/{uid}",
+    "/situations/{sid}/items/{code}/edit",
+    "/situations/{sid}/items/{code}/owners",
+    "/situations/{sid}/members",
+    "/situations/{sid}/members/{user_id}/role",
+    "/situations/{sid}/members/{user_id}/remove",
 }
 # Mounted apps, public like any stylesheet: the dashboard's CSS, the vendored Swagger UI.
 PUBLIC_MOUNTS = {"/static", "/docs/assets"}

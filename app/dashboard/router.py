@@ -7,30 +7,27 @@ permissions, as the API. Signed out, a page redirects to ``/signin``; errors are
 """
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BeforeValidator
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from app.auth.permissions import Permission
 from app.checklist.deps import ItemCodePath
-from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
-from app.core.pagination import Cursor
 from app.core.vocab import ItemStatus, PillarCode
-from app.dashboard import review, views
+from app.dashboard import coordinator, members, review_pages, views
 from app.dashboard.deps import (
     ItemPage,
-    ReviewPage,
     SituationPage,
     SituationsPage,
     csrf_protected,
     same_origin,
 )
+from app.dashboard.forms import Blank, PageCursor
 from app.dashboard.rendering import STATIC_DIR, PageRoute, render
 
 router = APIRouter(
@@ -41,17 +38,10 @@ router = APIRouter(
 )
 
 
-def _blank_is_none(value: Any) -> Any:
-    """An empty choice in a GET form means "any"."""
-    return None if value == "" else value
-
-
-Blank = BeforeValidator(_blank_is_none)
 PillarFilter = Annotated[PillarCode | None, Query(), Blank]
 StatusFilter = Annotated[ItemStatus | None, Query(), Blank]
 OwnerFilter = Annotated[uuid.UUID | None, Query(), Blank]
 GapFilter = Annotated[views.Gap | None, Query(), Blank]
-PageCursor = Annotated[Cursor, Blank]
 
 
 def static_files() -> StaticFiles:
@@ -125,6 +115,8 @@ def item_page(
         "user": access.user,
         "situation": access.situation,
         "can_review": access.can(Permission.UPDATES_REVIEW),
+        "can_edit": access.can(Permission.ITEMS_WRITE),
+        "can_set_owners": access.can(Permission.OWNERS_WRITE),
         "item": item,
         "entries": entries,
         "next_cursor": next_cursor,
@@ -132,42 +124,6 @@ def item_page(
     return render(request, "item.html", context)
 
 
-@router.get("/situations/{sid}/review")
-def review_queue(
-    request: Request,
-    access: ReviewPage,
-    session: SessionDep,
-    registry: RegistryDep,
-    done: Annotated[review.Outcome | None, Query(), Blank] = None,
-    item: Annotated[ItemCode | None, Query(), Blank] = None,
-    cursor: PageCursor = None,
-) -> Response:
-    """Coordinators: the updates waiting for review, oldest first, to accept or return."""
-    entries, next_cursor = review.review_queue(
-        session, access, registry, now=utcnow(), cursor=cursor
-    )
-    context = {
-        "user": access.user,
-        "situation": access.situation,
-        "can_review": True,
-        "entries": entries,
-        "next_cursor": next_cursor,
-        "message": review.outcome_message(done, item) if done else None,
-        "success": done in review.SUCCESSES,
-    }
-    return render(request, "review.html", context)
-
-
-@router.post("/situations/{sid}/review/{uid}")
-def review_update(
-    uid: Annotated[uuid.UUID, Path()],
-    access: ReviewPage,
-    session: SessionDep,
-    decision: Annotated[str, Form()] = "",
-    comment: Annotated[str, Form()] = "",
-) -> Response:
-    """Accept or return one update; back to the queue, which says how it went."""
-    outcome, item = review.review(session, access, uid, decision, comment)
-    query = {"done": outcome.value, **({"item": item} if item else {})}
-    target = f"/situations/{access.situation.id}/review?{urlencode(query)}"
-    return RedirectResponse(target, status_code=303)
+router.include_router(review_pages.router)
+router.include_router(coordinator.router)
+router.include_router(members.router)

@@ -13,7 +13,7 @@ from app.checklist.service import ItemRef
 from app.core.base import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.schemas import jsonable
-from app.core.vocab import ReviewPolicy, UpdateState
+from app.core.vocab import PillarCode, ReviewPolicy, UpdateState
 from app.events.service import Actor, record, record_item_change
 from app.models import ChecklistItem, Organisation, Update
 from app.updates.schemas import UpdateIn
@@ -53,6 +53,7 @@ def updates_query(
     state: UpdateState | None = None,
     item_code: str | None = None,
     organisation_id: uuid.UUID | None = None,
+    pillar: PillarCode | None = None,
     period_from: date | None = None,
     period_to: date | None = None,
 ) -> Select[Update]:
@@ -68,6 +69,11 @@ def updates_query(
         stmt = stmt.where(Update.item_code == item_code)
     if organisation_id is not None:
         stmt = stmt.where(Update.organisation_id == organisation_id)
+    if pillar is not None:
+        in_pillar = select(ChecklistItem.id).where(
+            ChecklistItem.situation_id == access.situation.id, ChecklistItem.pillar == pillar
+        )
+        stmt = stmt.where(Update.item_id.in_(in_pillar))
     if period_from is not None:
         stmt = stmt.where(Update.period_end >= period_from)
     if period_to is not None:
