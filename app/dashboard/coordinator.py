@@ -32,6 +32,17 @@ def _item_url(access: Any, code: str, suffix: str = "") -> str:
     return f"/situations/{access.situation.id}/items/{code}{suffix}"
 
 
+def _item_context(access: Any, registry: RegistryDep, item: Any, result: Result) -> dict[str, Any]:
+    """What both item forms show: the item as stored now, its ETag, whether it is a conflict."""
+    return {
+        "user": access.user,
+        "situation": access.situation,
+        "item": checklist.item_read(item, access.situation, registry, utcnow()),
+        "etag": item_forms.item_etag(item),
+        "conflict": result is Result.CONFLICT,
+    }
+
+
 def _edit_page(
     request: Request,
     access: ItemEditPage,
@@ -41,13 +52,9 @@ def _edit_page(
     status_code: int = 200,
 ) -> Response:
     context = {
-        "user": access.user,
-        "situation": access.situation,
-        "item": checklist.item_read(outcome.item, access.situation, registry, utcnow()),
-        "etag": item_forms.item_etag(outcome.item),
+        **_item_context(access, registry, outcome.item, outcome.result),
         "typed": typed,
         "errors": outcome.errors,
-        "conflict": outcome.result is Result.CONFLICT,
     }
     return render(request, "item_edit.html", context, status_code=status_code)
 
@@ -98,17 +105,13 @@ def _owners_page(
     found = item_forms.search_organisations(session, q)
     listed = {(row.organisation.id, row.role) for row in outcome.rows}
     context = {
-        "user": access.user,
-        "situation": access.situation,
-        "item": checklist.item_read(outcome.item, access.situation, registry, utcnow()),
-        "etag": item_forms.item_etag(outcome.item),
+        **_item_context(access, registry, outcome.item, outcome.result),
         "rows": outcome.rows,
         "stored_rows": item_forms.current_rows(outcome.item),
         "q": q or "",
         "found": [org for org in found if (org.id, "") not in listed],
         "owner_roles": list(OwnerRole),
         "error": outcome.error,
-        "conflict": outcome.result is Result.CONFLICT,
     }
     return render(request, "item_owners.html", context, status_code=status_code)
 

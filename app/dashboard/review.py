@@ -239,20 +239,22 @@ def submitted_key(session: Session, update_id: uuid.UUID) -> tuple[datetime, uui
 
 def outcome_message(outcome: Outcome, item: str | None, count: int = 0, skipped: int = 0) -> str:
     """The sentence that tells the coordinator how their review went."""
+    # Literal messages, so that the catalogs' extraction finds them.
     if outcome is Outcome.BULK_ACCEPTED:
         message = ngettext(
             "%(num)d update accepted: its item now has the proposed status.",
             "%(num)d updates accepted: their items now have the proposed status.",
             count,
-        ) % {"num": count}
+        )
     elif outcome is Outcome.BULK_RETURNED:
         message = ngettext(
             "%(num)d update returned to its organisation with your comment.",
             "%(num)d updates returned to their organisations with your comment.",
             count,
-        ) % {"num": count}
+        )
     else:
         return OUTCOME_MESSAGES[outcome].format(item=item or "the item")
+    message %= {"num": count}
     if skipped:
         message += " " + ngettext(
             "%(num)d was reviewed already (perhaps by another coordinator): left as it was.",
