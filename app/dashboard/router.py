@@ -16,7 +16,7 @@ from pydantic import BeforeValidator
 from starlette.staticfiles import StaticFiles
 
 from app.auth.permissions import Permission
-from app.checklist.deps import ItemCodePath
+from app.checklist.deps import ItemCodePath, ItemListCacheDep
 from app.checklist.schemas import ItemCode
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
@@ -78,6 +78,7 @@ def situation_page(
     access: SituationPage,
     session: SessionDep,
     registry: RegistryDep,
+    cache: ItemListCacheDep,
     pillar: PillarFilter = None,
     status: StatusFilter = None,
     owner: OwnerFilter = None,
@@ -87,7 +88,9 @@ def situation_page(
     """A situation: its pillar chart, and its items with filters and gaps highlighted."""
     now = utcnow()
     filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
-    rows, next_cursor = views.item_rows(session, access, registry, filters, now=now, cursor=cursor)
+    rows, next_cursor = views.item_rows(
+        session, access, registry, cache, filters, now=now, cursor=cursor
+    )
     summary = views.summary(session, access, registry, now)
     context = {
         "user": access.user,
