@@ -25,7 +25,7 @@ from app.reporting.trend import trend
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates_service
 from tests.factories import World, make_organisation, make_situation, set_owners, submit_update
-from tests.test_dashboard import assert_page, find, parse, sign_in, text_of
+from tests.test_dashboard import TestPages, assert_page, find, parse, sign_in, text_of
 
 EVIDENCE = {"title": "Border monitoring report", "url": "https://example.org/report.pdf"}
 
@@ -279,10 +279,7 @@ class TestLight:
     def pages(self, world: World) -> list[str]:
         sid = world.s1.id
         return [
-            "/",
-            f"/situations/{sid}",
-            f"/situations/{sid}/items/5a",
-            f"/situations/{sid}/review",
+            *TestPages().pages(world),
             f"/situations/{sid}/trend?months=24",
             "/rollup",
             "/admin",
