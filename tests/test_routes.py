@@ -26,6 +26,17 @@ DASHBOARD = {
     "/situations/{sid}/items/{code}",
     "/situations/{sid}/review",
     "/situations/{sid}/review/{uid}",
+    "/situations/{sid}/trend",
+    "/situations/{sid}/export",
+    "/rollup",
+    "/rollup/export",
+    "/admin",
+    "/admin/situations/new",
+    "/admin/situations",
+    "/admin/organisations/new",
+    "/admin/organisations",
+    "/admin/users/new",
+    "/admin/users",
 }
 # Mounted apps, public like any stylesheet: the dashboard's CSS, the vendored Swagger UI.
 PUBLIC_MOUNTS = {"/static", "/docs/assets"}

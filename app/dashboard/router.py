@@ -7,12 +7,11 @@ permissions, as the API. Signed out, a page redirects to ``/signin``; errors are
 """
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BeforeValidator
 from starlette.staticfiles import StaticFiles
 
 from app.auth.permissions import Permission
@@ -22,7 +21,7 @@ from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
 from app.core.pagination import Cursor
 from app.core.vocab import ItemStatus, PillarCode
-from app.dashboard import review, views
+from app.dashboard import admin, review, seeing, seeing_views, views
 from app.dashboard.deps import (
     ItemPage,
     ReviewPage,
@@ -31,6 +30,7 @@ from app.dashboard.deps import (
     csrf_protected,
     same_origin,
 )
+from app.dashboard.params import Blank
 from app.dashboard.rendering import STATIC_DIR, PageRoute, render
 
 router = APIRouter(
@@ -39,14 +39,10 @@ router = APIRouter(
     default_response_class=HTMLResponse,
     dependencies=[Depends(same_origin), Depends(csrf_protected)],
 )
+router.include_router(seeing.router)
+router.include_router(admin.router)
 
 
-def _blank_is_none(value: Any) -> Any:
-    """An empty choice in a GET form means "any"."""
-    return None if value == "" else value
-
-
-Blank = BeforeValidator(_blank_is_none)
 PillarFilter = Annotated[PillarCode | None, Query(), Blank]
 StatusFilter = Annotated[ItemStatus | None, Query(), Blank]
 OwnerFilter = Annotated[uuid.UUID | None, Query(), Blank]
@@ -102,6 +98,7 @@ def situation_page(
         "pillar_titles": {p.code.value: p.title for p in summary.pillars},
         "filters": filters,
         "owners": views.owning_organisations(session, access, now=now),
+        "population": seeing_views.population(session, access),
         "gap_labels": views.GAP_LABELS,
         "rows": rows,
         "next_query": (
@@ -131,6 +128,7 @@ def item_page(
         "item": item,
         "entries": entries,
         "next_cursor": next_cursor,
+        "accepted": seeing_views.accepted_updates(session, item.id),
     }
     return render(request, "item.html", context)
 
