@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from app.accounts.pages import router as account_pages_router
 from app.api import include_api
@@ -19,6 +20,7 @@ from app.core.problems import register_problem_handlers
 from app.core.ratelimit import AuthFailureLimitMiddleware, RateLimitMiddleware
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
+from app.exports.formats import MEDIA_TYPES, ExportFormat
 from app.ops.docs import mount_docs
 from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
 from app.ops.metrics import route_names
@@ -109,6 +111,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ],
             max_age=600,
         )
+    # Text above ~500 bytes travels gzipped (pages, JSON, CSV, streamed exports too, chunk by
+    # chunk); an XLSX is a zip file already. ETags are versions, not body hashes, so they
+    # hold for either encoding; a 304 has no body to compress.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=500,
+        compresslevel=6,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, MEDIA_TYPES[ExportFormat.XLSX]),
+    )
     app.add_middleware(RequestLogMiddleware)
     add_request_id_middleware(app)  # outermost: every answer carries X-Request-ID
     app.include_router(ops_router)

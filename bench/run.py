@@ -13,26 +13,31 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from app.accounts import sessions
+from app.auth.tokens import hash_token
 from app.config import PROJECT_ROOT
+from app.models import ApiToken, User
+from bench.report import report
+from bench.scenarios import SCALED, SCENARIOS, SUBMISSION, chosen
 
 VAR = PROJECT_ROOT / "var" / "bench"
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -258,6 +263,26 @@ def database(kind: str, situations: int, updates: int, reseed: bool) -> tuple[st
     return url, json.loads(info_file.read_text())
 
 
+def open_web_sessions(url: str, info: dict[str, Any]) -> dict[str, str]:
+    """Open a dashboard session for each seeded user (by role), as signing in does."""
+    engine = create_engine(url, poolclass=NullPool)
+    opened: dict[str, str] = {}
+    try:
+        with Session(engine) as session:
+            for role, token in info["tokens"].items():
+                user = session.scalar(
+                    select(User).join(ApiToken).where(ApiToken.token_hash == hash_token(token))
+                )
+                if user is not None:
+                    _, opened[role] = sessions.start(
+                        session, user, persistent=True, lifetime=timedelta(days=1)
+                    )
+            session.commit()
+    finally:
+        engine.dispose()
+    return opened
+
+
 def forget_submissions(kind: str, url: str) -> None:
     """Delete what the submission scenario wrote (its updates, their events, the keys), so
     that the scenarios after it, and the next run, read the seeded data and no more."""
@@ -279,112 +304,6 @@ def forget_submissions(kind: str, url: str) -> None:
         engine.dispose()
 
 
-# --- scenarios ---------------------------------------------------------------------------
-
-
-@dataclass
-class Scenario:
-    name: str
-    clients: int
-    app: Callable[[dict[str, Any]], list[dict[str, Any]]]
-    baseline: Callable[[dict[str, Any]], list[dict[str, Any]]]
-    mode: str = "load"
-    writes: bool = False  # what it writes is deleted after it (forget_submissions)
-
-
-def _auth(info: dict[str, Any], who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {info['tokens'][who]}"}
-
-
-AS_OF = (date.today() - timedelta(days=365)).isoformat()
-# The submission scenario's narrative (the seed's updates have another): what it wrote is
-# deleted after it (``forget_submissions``).
-SUBMISSION = "Benchmark submission"
-REPORT = {"narrative": SUBMISSION, "proposed_status": "in_progress"}
-# The situations read by the other scenarios; submissions go to items of other situations.
-READ = 50
-
-
-def _submit_targets(info: dict[str, Any]) -> list[list[str]]:
-    read = set(info["situations"][:READ])
-    return [target for target in info["partner_items"] if target[0] not in read][:200]
-
-
-SCENARIOS = [
-    Scenario(
-        "submit update",
-        32,
-        lambda i: [
-            {
-                "method": "POST",
-                "path": f"/api/v1/situations/{s}/items/{c}/updates",
-                "json": REPORT,
-                "headers": {**_auth(i, "partner"), "Idempotency-Key": "{uuid}"},
-            }
-            for s, c, _ in _submit_targets(i)
-        ],
-        lambda i: [
-            {"method": "POST", "path": f"/bench/items/{item}/updates"}
-            for _, _, item in _submit_targets(i)
-        ],
-        writes=True,
-    ),
-    Scenario(
-        "list 43 items",
-        16,
-        lambda i: [
-            {"path": f"/api/v1/situations/{s}/items?limit=50", "headers": _auth(i, "coordinator")}
-            for s in i["situations"][:READ]
-        ],
-        lambda i: [{"path": f"/bench/situations/{s}/items"} for s in i["situations"][:READ]],
-    ),
-    Scenario(
-        "situation summary",
-        1,
-        lambda i: [
-            {"path": f"/api/v1/situations/{s}/summary", "headers": _auth(i, "coordinator")}
-            for s in i["situations"][:READ]
-        ],
-        lambda i: [{"path": f"/bench/situations/{s}/summary"} for s in i["situations"][:READ]],
-    ),
-    Scenario(
-        "summary as_of",
-        1,
-        lambda i: [
-            {
-                "path": f"/api/v1/situations/{s}/summary?as_of={AS_OF}",
-                "headers": _auth(i, "coordinator"),
-            }
-            for s in i["situations"][:READ]
-        ],
-        lambda i: [
-            {"path": f"/bench/situations/{s}/summary?as_of={AS_OF}"} for s in i["situations"][:READ]
-        ],
-    ),
-    Scenario(
-        "roll-up",
-        1,
-        lambda i: [{"path": "/api/v1/summary", "headers": _auth(i, "admin")}],
-        lambda i: [{"path": "/bench/rollup"}],
-    ),
-    Scenario(
-        "roll-up CSV export",
-        1,
-        lambda i: [{"path": "/api/v1/summary/export?format=csv", "headers": _auth(i, "admin")}],
-        lambda i: [{"path": "/bench/rollup/export"}],
-        mode="stream",
-    ),
-]
-
-
-def chosen(only: str | None) -> list[Scenario]:
-    """The scenarios whose names contain one of the comma-separated words of ``only``."""
-    if not only:
-        return SCENARIOS
-    words = [w.strip() for w in only.split(",") if w.strip()]
-    return [s for s in SCENARIOS if any(w in s.name for w in words)]
-
-
 def _summary(runs: list[dict[str, Any]], key: str) -> dict[str, float] | None:
     values = [r[key] for r in runs if r.get(key) is not None]
     if not values:
@@ -400,6 +319,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     outcome: dict[str, Any] = {"scenarios": {}, "scaling": {}}
     for situations in scales:
         url, info = database(kind, situations, situations * 1000, args.reseed)
+        info["web_sessions"] = open_web_sessions(url, info)
         with (
             serve("service", "app.main:create_app", url, args.workers, "/healthz") as app_server,
             serve(
@@ -442,7 +362,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                         | {"statuses": _merge(runs)}
                         for target, runs in results.items()
                     }
-            for scenario in SCENARIOS[1:5] if not args.only else ():
+            for scenario in [s for s in SCENARIOS if s.name in SCALED] if not args.only else ():
                 spec = {
                     "requests": scenario.app(info),
                     "clients": 1,
@@ -462,139 +382,6 @@ def _merge(runs: list[dict[str, Any]]) -> dict[str, int]:
         for status, count in run.get("statuses", {}).items():
             merged[status] = merged.get(status, 0) + count
     return merged
-
-
-# --- report ------------------------------------------------------------------------------
-
-
-def _ms(value: dict[str, float] | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value['median'] * 1000:.1f} ({value['min'] * 1000:.1f}-{value['max'] * 1000:.1f})"
-
-
-def _num(value: dict[str, float] | None, digits: int = 0) -> str:
-    if value is None:
-        return "-"
-    return f"{value['median']:.{digits}f} ({value['min']:.{digits}f}-{value['max']:.{digits}f})"
-
-
-def _ratio(a: dict[str, float] | None, b: dict[str, float] | None) -> float | None:
-    if not a or not b or not b["median"]:
-        return None
-    return a["median"] / b["median"]
-
-
-def _x(ratio: float | None) -> str:
-    return "n/a" if ratio is None else f"{ratio:.1f}x"
-
-
-def goals(name: str, service: dict[str, Any], baseline: dict[str, Any]) -> list[tuple[str, bool]]:
-    """The issue's goals for one scenario, each with whether it was met."""
-    rps, p99 = _ratio(service["rps"], baseline["rps"]), _ratio(service["p99"], baseline["p99"])
-    errors = sum(n for s, n in service["statuses"].items() if int(s) >= 400)
-    cpu = _ratio(service.get("cpu_ms_per_request"), baseline.get("cpu_ms_per_request"))
-    if name == "submit update":
-        return [
-            ("throughput >= 50% of baseline", bool(rps and rps >= 0.5)),
-            ("p99 <= 2x baseline", bool(p99 and p99 <= 2)),
-            ("zero errors", errors == 0),
-            (f"CPU per request <= 2.5x baseline ({_x(cpu)})", bool(cpu and cpu <= 2.5)),
-        ]
-    if name == "list 43 items":
-        return [("throughput >= 50% of baseline", bool(rps and rps >= 0.5))]
-    if name == "situation summary":
-        return [
-            ("p50 <= 5 ms, one client", bool(service["p50"] and service["p50"]["median"] <= 0.005))
-        ]
-    if name == "roll-up":
-        ratio = _ratio(service["p50"], baseline["p50"])
-        return [
-            ("<= 1.5x its raw SQL", bool(ratio and ratio <= 1.5)),
-            ("<= 200 ms", bool(service["p50"] and service["p50"]["median"] <= 0.2)),
-        ]
-    if name == "roll-up CSV export":
-        total = _ratio(service["total"], baseline["total"])
-        return [
-            ("first byte <= 200 ms", bool(service["ttfb"] and service["ttfb"]["median"] <= 0.2)),
-            (f"total time <= 2x baseline ({_x(total)})", bool(total and total <= 2)),
-            (f"CPU <= 2x baseline ({_x(cpu)})", bool(cpu and cpu <= 2)),
-            (
-                "memory grows < 50 MB",
-                bool(service["rss_growth_mb"] and service["rss_growth_mb"]["max"] < 50),
-            ),
-        ]
-    return []
-
-
-def machine_speed() -> float:
-    """Seconds a pure-Python loop of 10 million additions takes: to compare machines."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - started
-
-
-def report(results: dict[str, Any], args: argparse.Namespace) -> str:
-    lines = [
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"10^7 Python additions in {machine_speed():.2f} s; "
-        f"{args.runs} runs of {args.duration:g} s per scenario; uvicorn with {args.workers} worker(s); "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-    ]
-    for kind, outcome in results.items():
-        lines += [
-            f"### {kind}",
-            "",
-            "| scenario | clients | target | req/s | p50 ms | p99 ms | CPU ms/req | peak RSS MB | vs baseline |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        checks: list[str] = []
-        for scenario in SCENARIOS:
-            data = outcome["scenarios"].get(scenario.name)
-            if not data:
-                continue
-            for target in ("service", "baseline"):
-                d = data[target]
-                if scenario.mode == "stream":
-                    speed = f"first byte {_ms(d['ttfb'])} ms, total {_ms(d['total'])} ms"
-                    lines.append(
-                        f"| {scenario.name} | 1 | {target} | {speed} | | | {_num(d['cpu_ms_per_request'], 0)} "
-                        f"| {_num(d['peak_rss_mb'])} (+{_num(d['rss_growth_mb'])}) | |"
-                    )
-                    continue
-                vs = ""
-                if target == "service":
-                    rps, p99 = (
-                        _ratio(d["rps"], data["baseline"]["rps"]),
-                        _ratio(d["p99"], data["baseline"]["p99"]),
-                    )
-                    vs = f"{rps:.0%} of req/s, p99 x{p99:.2f}" if rps and p99 else ""
-                lines.append(
-                    f"| {scenario.name} | {scenario.clients} | {target} | {_num(d['rps'])} | {_ms(d['p50'])} "
-                    f"| {_ms(d['p99'])} | {_num(d['cpu_ms_per_request'], 2)} | {_num(d['peak_rss_mb'])} | {vs} |"
-                )
-            for goal, met in goals(scenario.name, data["service"], data["baseline"]):
-                checks.append(f"- {'met' if met else 'MISSED'}: {scenario.name}: {goal}")
-        lines += ["", "Goals:", *checks, ""]
-        if outcome["scaling"]:
-            scales = next(iter(outcome["scaling"].values()))
-            lines += [
-                "Scaling (p50 ms, one client, 1,000 updates per situation):",
-                "",
-                "| endpoint | " + " | ".join(f"{n} situations" for n in scales) + " |",
-                "| --- |" + " --- |" * len(scales),
-            ]
-            for endpoint, by_scale in outcome["scaling"].items():
-                lines.append(
-                    f"| {endpoint} | "
-                    + " | ".join(f"{v * 1000:.1f}" for v in by_scale.values())
-                    + " |"
-                )
-            lines.append("")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

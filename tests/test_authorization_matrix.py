@@ -461,3 +461,75 @@ def test_authorization_matrix(
             finally:
                 savepoint.rollback()
     assert mismatches == [], f"{method} {path}\n" + "\n".join(mismatches)
+
+
+# --- dashboard pages: the cookie's user, the same permissions (signed out: 303 to sign in) ---
+
+PAGE_ACTORS = ACTORS
+MEMBERS_OF_S1 = {"admin": 200, "coordinator": 200, "partner_a": 200, "partner_b": 200}
+IN_S1 = {**MEMBERS_OF_S1, "viewer": 200, "outsider": 404, "anonymous": 303}
+IN_S2 = {**dict.fromkeys(ACTORS, 404), "admin": 200, "outsider": 200, "anonymous": 303}
+EVERY_USER = {**dict.fromkeys(ACTORS, 200), "anonymous": 303}
+ADMINS_ONLY = {**dict.fromkeys(ACTORS, 403), "admin": 200, "anonymous": 303}
+ADMIN_CREATES = {**ADMINS_ONLY, "admin": 303}
+PAGE_FORMS = {
+    "/admin/situations": {
+        "name": "Opened by {actor}",
+        "host_country": "TZA",
+        "start_date": "2015-05-01",
+    },
+    "/admin/organisations": {"name": "Registered by {actor}", "type": "other"},
+    "/admin/users": {"email": "{actor}@created.example.org", "name": "Created"},
+}
+PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
+    ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
+    ("GET", "/rollup"): {"own": EVERY_USER},
+    ("GET", "/rollup/export"): {"own": EVERY_USER},
+    ("GET", "/admin"): {"own": ADMINS_ONLY},
+    ("GET", "/admin/situations/new"): {"own": ADMINS_ONLY},
+    ("GET", "/admin/organisations/new"): {"own": ADMINS_ONLY},
+    ("GET", "/admin/users/new"): {"own": {**ADMINS_ONLY}},
+    ("POST", "/admin/situations"): {"own": ADMIN_CREATES},
+    ("POST", "/admin/organisations"): {"own": ADMIN_CREATES},
+    ("POST", "/admin/users"): {"own": ADMINS_ONLY},  # 200: the link is shown, not redirected
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(PAGE_CASES), ids=[f"{m} {p}" for m, p in sorted(PAGE_CASES)]
+)
+def test_page_authorization_matrix(
+    client: TestClient, world: World, connection: Connection, method: str, path: str
+) -> None:
+    from app.dashboard.deps import SESSION_COOKIE
+    from tests.test_dashboard import csrf_of
+
+    mismatches = []
+    for variant, expected in PAGE_CASES[(method, path)].items():
+        situation = world.s1 if variant == "own" else world.s2
+        url = path.replace("{sid}", str(situation.id)) + ("?format=csv" if "export" in path else "")
+        for actor in PAGE_ACTORS:
+            savepoint = connection.begin_nested()
+            try:
+                client.cookies.clear()
+                data = None
+                if actor != "anonymous":
+                    client.cookies.set(SESSION_COOKIE, world.cookies[actor])
+                if method == "POST":
+                    fields = PAGE_FORMS[path]
+                    data = {k: v.format(actor=actor) for k, v in fields.items()}
+                    if actor != "anonymous":
+                        data["csrf_token"] = csrf_of(client)
+                before = database_state(connection)
+                response = client.request(method, url, data=data, follow_redirects=False)
+                got = response.status_code
+                if got != expected[actor]:
+                    mismatches.append(
+                        f"{actor:>11} x {variant:<15} expected {expected[actor]}, got {got}"
+                    )
+                elif (got >= 400 or actor == "anonymous") and database_state(connection) != before:
+                    mismatches.append(f"{actor:>11} x {variant:<15} was denied but changed data")
+            finally:
+                savepoint.rollback()
+    assert mismatches == [], f"{method} {path}\n" + "\n".join(mismatches)

@@ -4,7 +4,6 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl.utils import get_column_letter
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from app.checklist import service as checklist
@@ -558,19 +557,6 @@ class TestRollupExport:
         assert_problem(client.get(f"{self.URL}?host_country=XXX", headers=headers), 422)
         assert_problem(client.get(f"{self.URL}?phase=over", headers=headers), 422)
         assert_problem(client.get(self.URL), 401)
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements sent while the test runs."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 class TestStatementCount:

@@ -1,12 +1,10 @@
 """The item list's cache: it saves work, and it never serves a page its items have left behind."""
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.checklist.list_cache import CachedPage, ItemListCache
@@ -20,18 +18,6 @@ def _items(client: TestClient, world: World, query: str = "") -> list[dict[str, 
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_second_read_reuses_the_page_and_reads_less(

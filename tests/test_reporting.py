@@ -389,3 +389,27 @@ class TestPendingReviewIsWhatYouMaySee:
         assert "Awaiting review: 1" in page("partner_a", situation)
         assert "1 update awaiting review" in page("partner_a", "/")
         assert "2 updates awaiting review" in page("coordinator", situation)
+
+
+class TestOneStatementPerShape:
+    """The summary's statement is built once per shape; each run binds its own values."""
+
+    def test_built_once_per_shape(self) -> None:
+        from app.reporting.service import _summary_statement
+
+        first = _summary_statement(now=True, by_organisation=False)
+        assert _summary_statement(now=True, by_organisation=False) is first
+        assert _summary_statement(now=False, by_organisation=False) is not first
+        assert _summary_statement(now=True, by_organisation=True) is not first
+
+    def test_each_situation_gets_its_own_figures(
+        self, client: TestClient, world: World, db: Session, registry: TemplateRegistry
+    ) -> None:
+        set_owners(db, world.s2, "5b", (world.orgs["rlo"], OwnerRole.LEAD))
+        db.flush()
+        one = client.get(world.url("/summary"), headers=world.headers("admin")).json()
+        two = client.get(world.url("/summary", world.s2), headers=world.headers("admin")).json()
+        assert (one["situation_id"], two["situation_id"]) == (str(world.s1.id), str(world.s2.id))
+        # s1 has leads on 5a and 6a; s2 on 5a and 5b, and fewer pending reviews.
+        assert one["lead_missing"] == two["lead_missing"] == 41
+        assert (one["pending_review"], two["pending_review"]) == (2, 1)

@@ -31,6 +31,17 @@ DASHBOARD = {
     "/situations/{sid}/members",
     "/situations/{sid}/members/{user_id}/role",
     "/situations/{sid}/members/{user_id}/remove",
+    "/situations/{sid}/trend",
+    "/situations/{sid}/export",
+    "/rollup",
+    "/rollup/export",
+    "/admin",
+    "/admin/situations/new",
+    "/admin/situations",
+    "/admin/organisations/new",
+    "/admin/organisations",
+    "/admin/users/new",
+    "/admin/users",
 }
 # Mounted apps, public like any stylesheet: the dashboard's CSS, the vendored Swagger UI.
 PUBLIC_MOUNTS = {"/static", "/docs/assets"}

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts import passwords, sessions
-from app.auth.tokens import hash_token
+from app.auth.tokens import hash_token, with_user_by_hash
 from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.vocab import SituationRole
@@ -82,11 +82,7 @@ def find_open(session: Session, token: str, now: datetime) -> tuple[Invitation, 
     """The unused, unexpired invitation with this token and its active user; else 404."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvitationInvalid()
-    row = session.execute(
-        select(Invitation, User)
-        .join(User, User.id == Invitation.user_id)
-        .where(Invitation.token_hash == hash_token(token))
-    ).first()
+    row = with_user_by_hash(session, Invitation, Invitation.token_hash, token)
     if row is None:
         raise InvitationInvalid()
     invitation, user = row

@@ -12,10 +12,10 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.auth.tokens import hash_token
+from app.auth.tokens import hash_token, with_user_by_hash
 from app.core.base import utcnow
 from app.models import User, WebSession
 
@@ -45,11 +45,7 @@ def resolve(session: Session, secret: str, now: datetime) -> tuple[WebSession, U
     """The live session with this id and its active user, or None."""
     if not secret or len(secret) > MAX_ID_LENGTH:
         return None
-    row = session.execute(
-        select(WebSession, User)
-        .join(User, User.id == WebSession.user_id)
-        .where(WebSession.session_hash == hash_token(secret))
-    ).first()
+    row = with_user_by_hash(session, WebSession, WebSession.session_hash, secret)
     if row is None:
         return None
     web_session, user = row

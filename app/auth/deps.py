@@ -23,7 +23,7 @@ from app.auth.policies import (
     global_permissions,
     situation_permissions,
 )
-from app.auth.tokens import hash_token
+from app.auth.tokens import hash_token, with_user_by_hash
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound, Unauthorized
@@ -42,10 +42,10 @@ bearer_scheme = HTTPBearer(
 _INVALID = "The token is not valid: mistyped, revoked or expired."
 
 
-def _token_hash(token: str) -> str:
+def _checked(token: str) -> str:
     if len(token) > 256:
         raise Unauthorized("The token is not valid.")
-    return hash_token(token)
+    return token
 
 
 def authenticate(request: Request, session: Session, token: str) -> User:
@@ -54,11 +54,7 @@ def authenticate(request: Request, session: Session, token: str) -> User:
     Raises ``Unauthorized`` for a token that is too long, unknown, revoked or expired, or
     whose user is deactivated; records the user and token on the request for logging.
     """
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _token_hash(token))
-    ).first()
+    row = with_user_by_hash(session, ApiToken, ApiToken.token_hash, _checked(token))
     if row is None:
         raise Unauthorized(_INVALID)
     api_token, user = row
@@ -77,7 +73,7 @@ def authenticate_with_access(
             Membership,
             and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
         )
-        .where(ApiToken.token_hash == _token_hash(token))
+        .where(ApiToken.token_hash == hash_token(_checked(token)))
     ).first()
     if row is None:
         raise Unauthorized(_INVALID)

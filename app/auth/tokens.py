@@ -6,6 +6,12 @@ for a slow password hash to protect, and every request pays for the hash.
 
 import hashlib
 import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.models import User
 
 TOKEN_PREFIX = "crrf_"  # noqa: S105 - a public prefix, not a secret
 
@@ -23,3 +29,19 @@ def hash_token(token: str) -> str:
 def display_prefix(token: str) -> str:
     """The first characters of a token, safe to show so that a user can tell tokens apart."""
     return token[: len(TOKEN_PREFIX) + 6]
+
+
+def with_user_by_hash(
+    session: Session, model: Any, hash_column: InstrumentedAttribute[str], secret: str
+) -> tuple[Any, User] | None:
+    """The row of ``model`` whose ``hash_column`` holds the hash of ``secret``, and its user.
+
+    One look-up for every secret kept as a hash: API tokens, invitation links, dashboard
+    sessions.
+    """
+    row = session.execute(
+        select(model, User)
+        .join(User, User.id == model.user_id)
+        .where(hash_column == hash_token(secret))
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -17,8 +17,8 @@ from app.core.schemas import SearchText
 from app.core.vocab import OwnerRole
 from app.dashboard import item_forms
 from app.dashboard.deps import ItemEditPage, OwnersPage
-from app.dashboard.forms import Blank
 from app.dashboard.item_forms import Result
+from app.dashboard.params import Blank
 from app.dashboard.rendering import PageRoute, render
 
 router = APIRouter(

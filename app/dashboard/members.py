@@ -17,7 +17,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.vocab import SituationRole
 from app.dashboard import membership
 from app.dashboard.deps import MembersEdit, MembersPage
-from app.dashboard.forms import Blank
+from app.dashboard.params import Blank
 from app.dashboard.rendering import PageRoute, render
 
 router = APIRouter(

@@ -18,7 +18,7 @@ from app.core.deps import RegistryDep, SessionDep
 from app.core.vocab import PillarCode
 from app.dashboard import review, views
 from app.dashboard.deps import ReviewPage, csrf_protected, same_origin
-from app.dashboard.forms import Blank, PageCursor
+from app.dashboard.params import Blank, PageCursor
 from app.dashboard.rendering import PageRoute, render
 
 router = APIRouter(

@@ -15,11 +15,11 @@ from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from app.auth.permissions import Permission
-from app.checklist.deps import ItemCodePath
+from app.checklist.deps import ItemCodePath, ItemListCacheDep
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
 from app.core.vocab import ItemStatus, PillarCode
-from app.dashboard import coordinator, members, review_pages, views
+from app.dashboard import admin, coordinator, members, review_pages, seeing, seeing_views, views
 from app.dashboard.deps import (
     ItemPage,
     SituationPage,
@@ -27,7 +27,7 @@ from app.dashboard.deps import (
     csrf_protected,
     same_origin,
 )
-from app.dashboard.forms import Blank, PageCursor
+from app.dashboard.params import Blank, PageCursor
 from app.dashboard.rendering import STATIC_DIR, PageRoute, render
 
 router = APIRouter(
@@ -36,6 +36,8 @@ router = APIRouter(
     default_response_class=HTMLResponse,
     dependencies=[Depends(same_origin), Depends(csrf_protected)],
 )
+router.include_router(seeing.router)
+router.include_router(admin.router)
 
 
 PillarFilter = Annotated[PillarCode | None, Query(), Blank]
@@ -68,6 +70,7 @@ def situation_page(
     access: SituationPage,
     session: SessionDep,
     registry: RegistryDep,
+    cache: ItemListCacheDep,
     pillar: PillarFilter = None,
     status: StatusFilter = None,
     owner: OwnerFilter = None,
@@ -77,7 +80,9 @@ def situation_page(
     """A situation: its pillar chart, and its items with filters and gaps highlighted."""
     now = utcnow()
     filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
-    rows, next_cursor = views.item_rows(session, access, registry, filters, now=now, cursor=cursor)
+    rows, next_cursor = views.item_rows(
+        session, access, registry, cache, filters, now=now, cursor=cursor
+    )
     summary = views.summary(session, access, registry, now)
     context = {
         "user": access.user,
@@ -89,6 +94,7 @@ def situation_page(
         "pillar_titles": {p.code.value: p.title for p in summary.pillars},
         "filters": filters,
         "owners": views.owning_organisations(session, access, now=now),
+        "population": seeing_views.population(session, access),
         "gap_labels": views.GAP_LABELS,
         "rows": rows,
         "next_query": (
@@ -120,6 +126,7 @@ def item_page(
         "item": item,
         "entries": entries,
         "next_cursor": next_cursor,
+        "accepted": seeing_views.accepted_updates(session, item.id),
     }
     return render(request, "item.html", context)
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
 from app.auth.policies import situation_permissions
+from app.checklist import listing
 from app.checklist import service as checklist
+from app.checklist.list_cache import ItemListCache
 from app.checklist.schemas import EventRead, ItemRead
 from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode, SituationRole
@@ -190,26 +192,31 @@ def item_rows(
     session: Session,
     access: SituationAccess,
     registry: TemplateRegistry,
+    cache: ItemListCache,
     filters: ItemFilters,
     *,
     now: datetime,
     cursor: str | None,
 ) -> tuple[list[ItemRow], str | None]:
-    """The situation's items matching ``filters``, in Annex I order."""
-    wanted: dict[str, Any] = {filters.gap.value: True} if filters.gap else {}
-    stmt = checklist.items_query(
-        access.situation,
-        now=now,
+    """The situation's items matching ``filters``, in Annex I order (as the API lists them)."""
+    gap: dict[str, Any] = {filters.gap.value: True} if filters.gap else {}
+    wanted = listing.ItemFilters(
         pillar=filters.pillar,
-        statuses=[filters.status] if filters.status else None,
+        statuses=(filters.status,) if filters.status else (),
         owner=filters.owner,
-        **wanted,
+        **gap,
     )
-    rows, next_cursor = paginate(
-        session, stmt, ITEM_ORDER, cursor=cursor, limit=ITEMS_PER_PAGE, scalars=False
+    page = listing.items_page(
+        session,
+        access.situation,
+        registry,
+        cache,
+        wanted,
+        cursor=cursor,
+        limit=ITEMS_PER_PAGE,
+        now=now,
     )
-    reads = checklist.item_reads(session, rows, access.situation, registry, now)
-    return [ItemRow(read) for read in reads], next_cursor
+    return [ItemRow(read) for read in page.items], page.next_cursor
 
 
 def owning_organisations(

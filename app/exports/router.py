@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from app.auth.access import SituationAccess
 from app.auth.deps import CanReadSummary, ExportsReader
 from app.core.base import utcnow
 from app.core.schemas import CountryCode
@@ -19,6 +20,7 @@ from app.exports import formats, service
 from app.exports.deps import ExportSessions
 from app.exports.formats import MEDIA_TYPES, ExportFormat
 from app.exports.service import Column, Row
+from app.models import User
 from app.reporting.service import visible_situations
 
 router = APIRouter(tags=["exports"])
@@ -46,15 +48,7 @@ def export_situation(
     export_format: FormatQuery = ExportFormat.CSV,
 ) -> StreamingResponse:
     """The checklist as a file: one row per item with its owners, last accepted update, flags."""
-    now = utcnow()
-    situation_id = access.situation.id
-    stale_after_days = access.situation.stale_after_days
-
-    def rows(session: Session) -> Iterator[Row]:
-        return service.situation_rows(session, situation_id, stale_after_days, now=now)
-
-    name = formats.filename(access.situation.name, export_format, now.date())
-    return _attachment(sessions, rows, service.COLUMNS, export_format, name)
+    return situation_attachment(access, sessions, export_format)
 
 
 @router.get("/summary/export", response_class=StreamingResponse, responses=FILE_RESPONSES)
@@ -66,6 +60,32 @@ def export_rollup(
     export_format: FormatQuery = ExportFormat.CSV,
 ) -> StreamingResponse:
     """Every item of every situation you may see, situation by situation, as a file."""
+    return rollup_attachment(user, sessions, host_country, phase, export_format)
+
+
+def situation_attachment(
+    access: SituationAccess, sessions: Callable[[], Session], export_format: ExportFormat
+) -> StreamingResponse:
+    """One situation's checklist as a streamed file (the API's and the dashboard's)."""
+    now = utcnow()
+    situation_id = access.situation.id
+    stale_after_days = access.situation.stale_after_days
+
+    def rows(session: Session) -> Iterator[Row]:
+        return service.situation_rows(session, situation_id, stale_after_days, now=now)
+
+    name = formats.filename(access.situation.name, export_format, now.date())
+    return _attachment(sessions, rows, service.COLUMNS, export_format, name)
+
+
+def rollup_attachment(
+    user: User,
+    sessions: Callable[[], Session],
+    host_country: str | None,
+    phase: Phase | None,
+    export_format: ExportFormat,
+) -> StreamingResponse:
+    """Every visible situation's checklist as a streamed file (the API's and the dashboard's)."""
     now = utcnow()
     visible = visible_situations(user, host_country=host_country, phase=phase)
 

@@ -226,3 +226,17 @@ def _summary(update: Update) -> dict[str, Any]:
         "state": update.state.value,
         "proposed_status": update.proposed_status.value if update.proposed_status else None,
     }
+
+
+def accepted_query(item_id: uuid.UUID) -> Select[Update]:
+    """Build the query of an item's accepted updates, newest review first.
+
+    Every member of the situation may read these: an accepted update is part of the item's
+    record, like its ``update.accepted`` event in the history (``history_visibility``).
+    """
+    return (
+        select(Update)
+        .options(selectinload(Update.organisation))
+        .where(Update.item_id == item_id, Update.state == UpdateState.ACCEPTED)
+        .order_by(Update.reviewed_at.desc(), Update.id.desc())
+    )

@@ -1,4 +1,4 @@
-"""What the dashboard's GET and POST forms send, read the way pages need it."""
+"""Parameters of the dashboard's forms, read the way pages need them."""
 
 from typing import Annotated, Any
 
