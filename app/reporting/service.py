@@ -188,17 +188,27 @@ def _pending_review(item_id: Any, moment: Any, organisation: Any) -> ColumnEleme
 
 @cache
 def _summary_statement(*, now: bool, by_organisation: bool) -> Select[Any]:
-    """The figures of a situation per pillar: from the items now, or rebuilt as of a moment.
+    """``_summary_query`` built once per shape, its values bound when it runs
+    (``situation_id``, ``moment``, ``today``, ``threshold``, ``organisation``): building
+    these aggregates' SQL cost more than running it (the summary's p50 goal, bench
+    "situation summary")."""
+    return _summary_query(
+        bindparam("situation_id"),
+        moment=bindparam("moment"),
+        today=bindparam("today"),
+        threshold=bindparam("threshold"),
+        now=now,
+        organisation=bindparam("organisation") if by_organisation else None,
+    )
 
-    Built once per shape, its values bound when it runs (``situation_id``, ``moment``,
-    ``today``, ``threshold``, ``organisation``): building these aggregates' SQL cost more
-    than running it (the summary's p50 goal, bench "situation summary").
+
+def _summary_query(
+    situation_id: Any, *, moment: Any, today: Any, threshold: Any, now: bool, organisation: Any
+) -> Select[Any]:
+    """The figures of a situation per pillar: from the items now, or rebuilt as of ``moment``.
+
+    The values are Python values or bound parameters.
     """
-    situation_id: Any = bindparam("situation_id")
-    moment: Any = bindparam("moment")
-    today: Any = bindparam("today")
-    threshold: Any = bindparam("threshold")
-    organisation: Any = bindparam("organisation") if by_organisation else None
     if now:
         return (
             select(
