@@ -16,6 +16,8 @@ from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import UpdateState
 from app.dashboard.views import ITEM_ORDER
 from app.events.service import Actor
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.models import Update
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
@@ -92,16 +94,20 @@ class Outcome(StrEnum):
 
 
 OUTCOME_MESSAGES = {
-    Outcome.ACCEPTED: "Update on {item} accepted: the item now has the proposed status.",
-    Outcome.RETURNED: "Update on {item} returned to its organisation with your comment.",
-    Outcome.ALREADY_REVIEWED: "That update was reviewed already (perhaps by another "
-    "coordinator); nothing changed.",
-    Outcome.COMMENT_REQUIRED: "To return an update, write a comment for the partner; "
-    "nothing changed.",
-    Outcome.INVALID: "That review could not be read: choose Accept or Return, and keep the "
-    "comment to 2,000 characters of plain text. Nothing changed.",
-    Outcome.NOT_FOUND: "That update is not in this situation's queue; nothing changed.",
-    Outcome.FAILED: "The review could not be saved; nothing changed.",
+    Outcome.ACCEPTED: N_("Update on {item} accepted: the item now has the proposed status."),
+    Outcome.RETURNED: N_("Update on {item} returned to its organisation with your comment."),
+    Outcome.ALREADY_REVIEWED: N_(
+        "That update was reviewed already (perhaps by another coordinator); nothing changed."
+    ),
+    Outcome.COMMENT_REQUIRED: N_(
+        "To return an update, write a comment for the partner; nothing changed."
+    ),
+    Outcome.INVALID: N_(
+        "That review could not be read: choose Accept or Return, and keep the comment to "
+        "2,000 characters of plain text. Nothing changed."
+    ),
+    Outcome.NOT_FOUND: N_("That update is not in this situation's queue; nothing changed."),
+    Outcome.FAILED: N_("The review could not be saved; nothing changed."),
 }
 SUCCESSES = (Outcome.ACCEPTED, Outcome.RETURNED)
 
@@ -142,4 +148,4 @@ def review(
 
 def outcome_message(outcome: Outcome, item: str | None) -> str:
     """The sentence that tells the coordinator how their review went."""
-    return OUTCOME_MESSAGES[outcome].format(item=item or "the item")
+    return _(OUTCOME_MESSAGES[outcome]).format(item=item or _("the item"))
