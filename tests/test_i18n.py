@@ -27,8 +27,8 @@ EXPECTED = {
     "fr": {
         "/": "Vos situations",
         "situation": "Avancement par pilier",
-        "item": "Texte de l’annexe I",
-        "review": "File d’examen",
+        "item": "Texte de l\u2019annexe I",
+        "review": "File d\u2019examen",
         "/signin": "Se connecter",
         "invitation": "Choisissez votre mot de passe",
         "missing": "Introuvable",
