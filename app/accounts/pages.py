@@ -21,10 +21,9 @@ from app.core.errors import Unprocessable
 from app.core.ratelimit import AUTH_FAILED, client_address
 from app.dashboard.deps import SESSION_COOKIE, SignOut, csrf_protected, same_origin
 from app.dashboard.rendering import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_COOKIE_AGE,
     PageRoute,
     forget_session,
+    remember_language,
     render,
     secure,
 )
@@ -132,15 +131,7 @@ def signin(
         samesite="strict",
     )
     if user.language:  # signed-out pages (this browser's next sign-in) speak it too
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            user.language,
-            max_age=LANGUAGE_COOKIE_AGE,
-            path="/",
-            secure=secure(request),
-            httponly=True,
-            samesite="lax",
-        )
+        remember_language(request, response, user.language)
     return response
 
 

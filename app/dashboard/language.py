@@ -18,7 +18,7 @@ from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Unprocessable
 from app.dashboard.deps import SESSION_COOKIE, csrf_protected, same_origin
-from app.dashboard.rendering import LANGUAGE_COOKIE, LANGUAGE_COOKIE_AGE, PageRoute, secure
+from app.dashboard.rendering import PageRoute, remember_language
 from app.i18n import gettext as _
 from app.users import service as users
 from app.users.schemas import UserUpdate
@@ -47,13 +47,5 @@ def choose_language(
     if found is not None:
         users.update(session, found[1], UserUpdate(language=chosen))
     response = RedirectResponse(safe_next(next_), status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE,
-        chosen,
-        max_age=LANGUAGE_COOKIE_AGE,
-        path="/",
-        secure=secure(request),
-        httponly=True,
-        samesite="lax",
-    )
+    remember_language(request, response, chosen)
     return response

@@ -146,6 +146,19 @@ def request_language(request: Request) -> str:
     )
 
 
+def remember_language(request: Request, response: Response, language: str) -> None:
+    """Keep ``language`` in this browser's cookie, for the pages it shows signed out too."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_AGE,
+        path="/",
+        secure=secure(request),
+        httponly=True,
+        samesite="lax",
+    )
+
+
 def page_headers(response: Response) -> Response:
     """Headers of every dashboard response: a strict CSP, same-origin referrers, no caching.
 
