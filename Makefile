@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.dev-$(CHECKSUM)
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: setup setup-dev run migrate test test-all lint typecheck pytest bench clean
+.PHONY: setup setup-dev run migrate test test-all lint typecheck pytest bench clean messages
 
 $(RUNTIME_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -55,6 +55,22 @@ test-all: lint typecheck
 BENCH_ARGS ?=
 bench: setup-dev migrate
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The interface's catalogs: extract every marked string (babel.cfg) into messages.pot, then
+# merge it into each language's messages.po (new strings arrive untranslated; translate them,
+# tests/test_i18n.py fails until every one is). Only the .po files are kept; the app compiles
+# them in memory at start-up.
+LOCALE_DIR := app/i18n/locale
+messages: setup-dev
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project "CRRF Case Manager" --copyright-holder "CRRF Case Manager" \
+		-o $(LOCALE_DIR)/messages.pot .
+	for lang in fr es ar; do \
+		test -f $(LOCALE_DIR)/$$lang/LC_MESSAGES/messages.po \
+			|| $(BIN)/pybabel -q init -D messages -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l $$lang; \
+		$(BIN)/pybabel -q update -D messages -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) -l $$lang \
+			--no-fuzzy-matching --ignore-obsolete; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -18,9 +18,11 @@ from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import AuthFailureLimitMiddleware, RateLimitMiddleware
+from app.dashboard.language import router as language_router
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.exports.formats import MEDIA_TYPES, ExportFormat
+from app.i18n import catalogs
 from app.ops.docs import mount_docs
 from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
 from app.ops.metrics import route_names
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url, settings)
     templates = cached_registry(settings.templates_dir.resolve())
+    catalogs.load()
 
     @asynccontextmanager
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if settings.docs_enabled:
         mount_docs(app, app.title)
     app.include_router(account_pages_router)
+    app.include_router(language_router)
     app.include_router(dashboard_router)
     app.mount("/static", static_files(), name="static")
     configure_logging(settings.log_format, settings.log_level)

@@ -68,8 +68,9 @@ def sign_in(client: TestClient, world: World, who: str) -> None:
 
 def csrf_of(client: TestClient) -> str:
     """The CSRF token the signed-in pages put in their forms."""
-    [field] = find(client.get("/").text, "input", name="csrf_token")
-    return field["value"]
+    fields = find(client.get("/").text, "input", name="csrf_token")  # sign-out, language
+    assert len({field["value"] for field in fields}) == 1
+    return fields[0]["value"]
 
 
 def assert_page(response: Any, status: int) -> str:
@@ -474,7 +475,7 @@ class TestPages:
         for path in [*self.pages(world), "/signin"]:
             response = client.get(path)
             html = assert_page(response, 200)
-            assert '<html lang="en">' in html
+            assert '<html lang="en" dir="ltr">' in html
             assert find(html, "a", href="#main") and find(html, "main", id="main")
             assert find(html, "header") and "<title>" in html
             assert response.headers["cache-control"] == "no-store"

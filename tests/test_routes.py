@@ -15,6 +15,7 @@ PUBLIC = {
     "/readyz",
     "/metrics",
     "/signin",
+    "/language",  # the language switcher: works signed out; saves on the user when signed in
     "/invitations/{token}",
     "/problems/{slug}",
 }

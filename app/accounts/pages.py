@@ -20,7 +20,16 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import Unprocessable
 from app.core.ratelimit import AUTH_FAILED, client_address
 from app.dashboard.deps import SESSION_COOKIE, SignOut, csrf_protected, same_origin
-from app.dashboard.rendering import PageRoute, forget_session, render, secure
+from app.dashboard.rendering import (
+    PageRoute,
+    forget_session,
+    remember_language,
+    render,
+    secure,
+)
+from app.dashboard.service_texts import translated
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.models import User
 
 router = APIRouter(
@@ -31,7 +40,7 @@ router = APIRouter(
 )
 
 InvitationToken = Annotated[str, Path(max_length=invitations.MAX_TOKEN_LENGTH)]
-NOTICES = {"password": "Your password is set: sign in with it now."}
+NOTICES = {"password": N_("Your password is set: sign in with it now.")}
 
 
 def safe_next(target: str | None) -> str:
@@ -48,6 +57,10 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
+def _notice(done: str) -> str | None:
+    return _(NOTICES[done]) if done in NOTICES else None
+
+
 def _signin_page(
     request: Request, *, next_: str, email: str = "", error: str | None = None, status: int = 200
 ) -> Response:
@@ -55,7 +68,9 @@ def _signin_page(
     context = {
         "user": None,
         "error": error,
-        "notice": NOTICES.get(request.query_params.get("done", "")),
+        "notice": _(notice)
+        if (notice := NOTICES.get(request.query_params.get("done", "")))
+        else None,
         "next": next_,
         "email": email,
         "keep_days": settings.persistent_session_days,
@@ -84,7 +99,7 @@ def signin(
     """Check the e-mail address and password; start a new session; go on."""
     persistent = keep is not None
     try:
-        _, secret = service.sign_in(
+        user, secret = service.sign_in(
             session,
             settings,
             email=email,
@@ -95,7 +110,11 @@ def signin(
     except service.WrongCredentials as exc:
         setattr(request.state, AUTH_FAILED, True)
         return _signin_page(
-            request, next_=safe_next(next_), email=email[:254], error=exc.detail, status=400
+            request,
+            next_=safe_next(next_),
+            email=email[:254],
+            error=translated(exc.detail),
+            status=400,
         )
     old = request.cookies.get(SESSION_COOKIE)
     if old:
@@ -111,6 +130,8 @@ def signin(
         httponly=True,
         samesite="strict",
     )
+    if user.language:  # signed-out pages (this browser's next sign-in) speak it too
+        remember_language(request, response, user.language)
     return response
 
 
@@ -165,10 +186,10 @@ def accept_invitation(
     user = _open_invitation(request, session, token)
     try:
         if password != confirm:
-            raise Unprocessable("The two passwords are not the same: type them again.")
+            raise Unprocessable(_("The two passwords are not the same: type them again."))
         invitations.accept(session, token, password, min_length=settings.password_min_length)
     except Unprocessable as exc:
-        return _invitation_page(request, token, user, exc.detail, 422)
+        return _invitation_page(request, token, user, translated(exc.detail), 422)
     response = RedirectResponse("/signin?done=password", status_code=303)
     if SESSION_COOKIE in request.cookies:
         forget_session(request, response)

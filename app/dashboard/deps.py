@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import Cookie, Depends, Request
 from sqlalchemy.orm import Session
 
+from app import i18n
 from app.accounts import sessions
 from app.auth.access import SituationAccess
 from app.auth.deps import Credential, require, situation_permission
@@ -82,6 +83,7 @@ def _web_session_user(request: Request, session: Session, secret: str) -> User:
     if found is None:
         raise Unauthorized("Your session has ended: sign in again.")
     web_session, user = found
+    i18n.settle(user.language)  # the page speaks the user's chosen language
     request.state.user_id = user.id
     request.state.web_session_id = web_session.id
     return user

@@ -6,12 +6,13 @@ would answer, never problem+json. The API keeps its problem+json handlers untouc
 """
 
 from collections.abc import Callable, Coroutine
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date, format_time
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
@@ -26,7 +27,11 @@ from app.core.errors import AppError, Unauthorized
 from app.core.ratelimit import AUTH_FAILED
 from app.core.schemas import country_name
 from app.core.vocab import ItemStatus, OwnerRole, Phase, SituationRole
+from app.dashboard import labels
 from app.dashboard.deps import SESSION_COOKIE
+from app.dashboard.service_texts import translated
+from app.i18n import N_, catalogs
+from app.i18n import gettext as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
@@ -37,42 +42,51 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'"
 )
 
+# English labels, marked for the catalogs; ``_label`` translates them when a page shows them.
 STATUS_LABELS = {
-    ItemStatus.NOT_STARTED: "Not started",
-    ItemStatus.PLANNED: "Planned",
-    ItemStatus.IN_PROGRESS: "In progress",
-    ItemStatus.IN_PLACE: "In place",
-    ItemStatus.NOT_APPLICABLE: "Not applicable",
+    ItemStatus.NOT_STARTED: N_("Not started"),
+    ItemStatus.PLANNED: N_("Planned"),
+    ItemStatus.IN_PROGRESS: N_("In progress"),
+    ItemStatus.IN_PLACE: N_("In place"),
+    ItemStatus.NOT_APPLICABLE: N_("Not applicable"),
 }
 ROLE_LABELS = {
-    OwnerRole.LEAD: "Lead",
-    OwnerRole.SUPPORT: "Support",
-    OwnerRole.FUNDING: "Funding",
-    OwnerRole.IMPLEMENTING: "Implementing",
+    OwnerRole.LEAD: N_("Lead"),
+    OwnerRole.SUPPORT: N_("Support"),
+    OwnerRole.FUNDING: N_("Funding"),
+    OwnerRole.IMPLEMENTING: N_("Implementing"),
 }
 MEMBER_ROLE_LABELS = {
-    SituationRole.COORDINATOR: "Coordinator",
-    SituationRole.PARTNER: "Partner",
-    SituationRole.VIEWER: "Viewer",
+    SituationRole.COORDINATOR: N_("Coordinator"),
+    SituationRole.PARTNER: N_("Partner"),
+    SituationRole.VIEWER: N_("Viewer"),
+}
+PHASE_LABELS = {
+    Phase.PREPAREDNESS: N_("Preparedness"),
+    Phase.EMERGENCY: N_("Emergency"),
+    Phase.STABILISATION: N_("Stabilisation"),
+    Phase.PROTRACTED: N_("Protracted"),
+    Phase.SOLUTIONS: N_("Solutions"),
 }
 
 
 def _label(value: Any) -> str:
-    """A readable label for a vocabulary value."""
-    for table in (STATUS_LABELS, ROLE_LABELS, MEMBER_ROLE_LABELS):
+    """A readable label for a vocabulary value, in the request's language."""
+    for table in (STATUS_LABELS, ROLE_LABELS, MEMBER_ROLE_LABELS, PHASE_LABELS):
         if value in table:
-            return table[value]
-    if isinstance(value, Phase):
-        return value.value.capitalize()
+            return i18n.gettext(table[value])
     return str(value).replace("_", " ").capitalize()
 
 
 def _when(value: datetime | date | None) -> str:
+    """A date (or a moment, in UTC) written the request's language's way."""
     if value is None:
         return ""
+    locale = i18n.current()
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    return value.isoformat()
+        time = format_time(value, "short", tzinfo=UTC, locale=locale)
+        return f"{format_date(value, 'medium', locale=locale)} {time} UTC"
+    return format_date(value, "medium", locale=locale)
 
 
 def _by_role(owners: list[Any]) -> list[Any]:
@@ -99,11 +113,50 @@ def _environment() -> Environment:
     env.filters.update(
         label=_label, when=_when, percent=_percent, country=country_name, by_role=_by_role
     )
-    env.globals.update(statuses=list(ItemStatus), status_labels=STATUS_LABELS)
+    env.globals.update(
+        statuses=list(ItemStatus),
+        status_labels=STATUS_LABELS,
+        language=i18n.current,
+        direction=i18n.direction,
+        languages=i18n.NATIVE_NAMES,
+        framework=labels.framework,
+        pillar_title=labels.pillar_title,
+        element_title=labels.element_title,
+    )
     return env
 
 
 templates = Jinja2Templates(env=_environment())
+
+
+LANGUAGE_COOKIE = "crrf_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # a year, in seconds
+
+
+def request_language(request: Request) -> str:
+    """The language a page starts in: the cookie's, else the browser's, else English.
+
+    A signed-in user's preference settles it once their session is read
+    (``app.dashboard.deps``).
+    """
+    return catalogs.negotiate(
+        preference=None,
+        cookie=request.cookies.get(LANGUAGE_COOKIE),
+        header=request.headers.get("accept-language"),
+    )
+
+
+def remember_language(request: Request, response: Response, language: str) -> None:
+    """Keep ``language`` in this browser's cookie, for the pages it shows signed out too."""
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_AGE,
+        path="/",
+        secure=secure(request),
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def page_headers(response: Response) -> Response:
@@ -115,6 +168,8 @@ def page_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = i18n.current()
+    response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 
 
@@ -135,7 +190,12 @@ def error_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A small HTML page for an error, with the status (and headers) the API would answer."""
-    context = {"title": title, "detail": detail, "status_code": status_code, "user": None}
+    context = {
+        "title": translated(title),
+        "detail": translated(detail),
+        "status_code": status_code,
+        "user": None,
+    }
     response = render(request, "error.html", context, status_code=status_code)
     response.headers.update(headers or {})
     return response
@@ -167,12 +227,12 @@ def signin_redirect(request: Request) -> Response:
 
 def _validation_page(request: Request, exc: RequestValidationError) -> Response:
     if any(tuple(error.get("loc", ()))[:1] == ("path",) for error in exc.errors()):
-        return error_page(request, 404, "Not found", "No such page, or you may not see it.")
+        return error_page(request, 404, _("Not found"), _("No such page, or you may not see it."))
     return error_page(
         request,
         422,
-        "Not understood",
-        "Some values in the address or the form are not acceptable: go back and try again.",
+        _("Not understood"),
+        _("Some values in the address or the form are not acceptable: go back and try again."),
     )
 
 
@@ -189,6 +249,10 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page(request: Request) -> Response:
+            with i18n.use(request_language(request)):
+                return page_headers(await respond(request))
+
+        async def respond(request: Request) -> Response:
             try:
                 response = await handler(request)
             except Unauthorized:
@@ -203,7 +267,7 @@ class PageRoute(APIRoute):
             except HTTPException as exc:
                 known = exc.status_code in HTTPStatus._value2member_map_
                 phrase = HTTPStatus(exc.status_code).phrase if known else "Error"
-                response = error_page(request, exc.status_code, phrase, "The request failed.")
-            return page_headers(response)
+                response = error_page(request, exc.status_code, phrase, _("The request failed."))
+            return response
 
         return page

@@ -18,7 +18,8 @@ from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import PillarCode, UpdateState
 from app.dashboard.views import ITEM_ORDER
 from app.events.service import Actor
-from app.i18n import ngettext
+from app.i18n import N_, ngettext
+from app.i18n import gettext as _
 from app.models import Update
 from app.templates.registry import TemplateRegistry
 from app.updates import batches
@@ -128,17 +129,23 @@ class Outcome(StrEnum):
 
 
 OUTCOME_MESSAGES = {
-    Outcome.ACCEPTED: "Update on {item} accepted: the item now has the proposed status.",
-    Outcome.RETURNED: "Update on {item} returned to its organisation with your comment.",
-    Outcome.ALREADY_REVIEWED: "That update was reviewed already (perhaps by another "
-    "coordinator); nothing changed.",
-    Outcome.COMMENT_REQUIRED: "To return an update, write a comment for the partner; "
-    "nothing changed.",
-    Outcome.INVALID: "That review could not be read: choose Accept or Return, and keep the "
-    "comment to 2,000 characters of plain text. Nothing changed.",
-    Outcome.NOT_FOUND: "That update is not in this situation's queue; nothing changed.",
-    Outcome.FAILED: "The review could not be saved; nothing changed.",
-    Outcome.NONE_SELECTED: "Select at least one update to review them together; nothing changed.",
+    Outcome.ACCEPTED: N_("Update on {item} accepted: the item now has the proposed status."),
+    Outcome.RETURNED: N_("Update on {item} returned to its organisation with your comment."),
+    Outcome.ALREADY_REVIEWED: N_(
+        "That update was reviewed already (perhaps by another coordinator); nothing changed."
+    ),
+    Outcome.COMMENT_REQUIRED: N_(
+        "To return an update, write a comment for the partner; nothing changed."
+    ),
+    Outcome.INVALID: N_(
+        "That review could not be read: choose Accept or Return, and keep the comment to "
+        "2,000 characters of plain text. Nothing changed."
+    ),
+    Outcome.NOT_FOUND: N_("That update is not in this situation's queue; nothing changed."),
+    Outcome.FAILED: N_("The review could not be saved; nothing changed."),
+    Outcome.NONE_SELECTED: N_(
+        "Select at least one update to review them together; nothing changed."
+    ),
 }
 SUCCESSES = (Outcome.ACCEPTED, Outcome.RETURNED, Outcome.BULK_ACCEPTED, Outcome.BULK_RETURNED)
 
@@ -253,7 +260,7 @@ def outcome_message(outcome: Outcome, item: str | None, count: int = 0, skipped:
             count,
         )
     else:
-        return OUTCOME_MESSAGES[outcome].format(item=item or "the item")
+        return _(OUTCOME_MESSAGES[outcome]).format(item=item or _("the item"))
     message %= {"num": count}
     if skipped:
         message += " " + ngettext(

@@ -16,6 +16,8 @@ from app.checklist.list_cache import ItemListCache
 from app.checklist.schemas import EventRead, ItemRead
 from app.core.pagination import SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode, SituationRole
+from app.i18n import N_
+from app.i18n import gettext as _
 from app.models import ChecklistItem, Event, Situation, User
 from app.organisations.schemas import OrganisationRef
 from app.reporting import service as reporting
@@ -42,11 +44,12 @@ class Gap(StrEnum):
     NO_DATA = "no_data"
 
 
+# English labels, marked for the catalogs; the pages translate them when they show them.
 GAP_LABELS = {
-    Gap.LEAD_MISSING: "No lead",
-    Gap.OVERDUE: "Overdue",
-    Gap.STALE: "Stale",
-    Gap.NO_DATA: "Never reported",
+    Gap.LEAD_MISSING: N_("No lead"),
+    Gap.OVERDUE: N_("Overdue"),
+    Gap.STALE: N_("Stale"),
+    Gap.NO_DATA: N_("Never reported"),
 }
 # The gaps a row is highlighted for; "never reported" is a filter, not a highlight.
 HIGHLIGHTED_GAPS = (Gap.LEAD_MISSING, Gap.OVERDUE, Gap.STALE)
@@ -253,27 +256,41 @@ class HistoryEntry:
     def actor(self) -> str:
         actor = self.event.actor
         if actor.user_name is None and actor.organisation_name is None:
-            return "System" if actor.user_id is None else "A former user"
+            return _("System") if actor.user_id is None else _("A former user")
         if actor.organisation_name is None:
             return actor.user_name or ""
-        return f"{actor.user_name or 'A former user'} ({actor.organisation_name})"
+        return f"{actor.user_name or _('A former user')} ({actor.organisation_name})"
 
 
 ACTION_TITLES = {
-    "item.created": "Item created",
-    "item.updated": "Item changed",
-    "item.owners_set": "Owners changed",
-    "update.submitted": "Update submitted",
-    "update.accepted": "Update accepted",
-    "update.returned": "Update returned",
+    "item.created": N_("Item created"),
+    "item.updated": N_("Item changed"),
+    "item.owners_set": N_("Owners changed"),
+    "update.submitted": N_("Update submitted"),
+    "update.accepted": N_("Update accepted"),
+    "update.returned": N_("Update returned"),
 }
 FIELD_LABELS = {
-    "status": "Status",
-    "status_note": "Status note",
-    "target_date": "Target date",
-    "owners": "Owners",
-    "proposed_status": "Proposed status",
-    "review_comment": "Review comment",
+    "status": N_("Status"),
+    "status_note": N_("Status note"),
+    "target_date": N_("Target date"),
+    "owners": N_("Owners"),
+    "proposed_status": N_("Proposed status"),
+    "review_comment": N_("Review comment"),
+}
+# How an owner's role reads in a history entry ("Lead: UNHCR").
+OWNER_ROLE_LABELS = {
+    "lead": N_("Lead"),
+    "support": N_("Support"),
+    "funding": N_("Funding"),
+    "implementing": N_("Implementing"),
+}
+STATUS_NAMES = {
+    "not_started": N_("Not started"),
+    "planned": N_("Planned"),
+    "in_progress": N_("In progress"),
+    "in_place": N_("In place"),
+    "not_applicable": N_("Not applicable"),
 }
 
 
@@ -283,10 +300,11 @@ def _value(value: Any, names: dict[str, str]) -> str:
     if isinstance(value, list):
         return "; ".join(_value(v, names) for v in value)
     if isinstance(value, dict) and {"organisation_id", "role"} <= value.keys():
-        who = names.get(str(value["organisation_id"]), "another organisation")
-        return f"{str(value['role']).capitalize()}: {who}"
-    if isinstance(value, str) and value in ItemStatus._value2member_map_:
-        return value.replace("_", " ").capitalize()
+        who = names.get(str(value["organisation_id"]), _("another organisation"))
+        role = str(value["role"])
+        return f"{_(OWNER_ROLE_LABELS[role]) if role in OWNER_ROLE_LABELS else role}: {who}"
+    if isinstance(value, str) and value in STATUS_NAMES:
+        return _(STATUS_NAMES[value])
     return str(value)
 
 
@@ -295,14 +313,15 @@ def describe(event: EventRead, names: dict[str, str]) -> HistoryEntry:
     before, after = event.before or {}, event.after or {}
     changes = [
         Change(
-            label,
+            _(label),
             _value(before[key], names) if key in before else None,
             _value(after.get(key), names),
         )
         for key, label in FIELD_LABELS.items()
         if (key in before or key in after) and before.get(key) != after.get(key)
     ]
-    title = ACTION_TITLES.get(event.action, event.action.replace(".", " ").capitalize())
+    known = event.action in ACTION_TITLES
+    title = _(ACTION_TITLES[event.action]) if known else event.action.replace(".", " ").capitalize()
     return HistoryEntry(event, title, changes)
 
 

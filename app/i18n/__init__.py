@@ -3,27 +3,47 @@
 Pages mark their text with ``{{ _("…") }}`` or ``{% trans %}…{% endtrans %}``; Python
 code with ``app.i18n.gettext``. The language is the request's (``use``), read by
 ``gettext`` from a context variable, so one template environment serves every language.
-A language without a catalog yet answers in English.
+A language without a catalog answers in English. The catalogs are the ``.po`` files under
+``app/i18n/locale``, compiled in memory at start-up (``app.i18n.catalogs.load``).
+
+A request's language may be settled after it started (``settle``): the signed-in user's
+preference is known only once their session is read, in a worker thread that runs with a
+copy of the request's context; the choice is one object that both copies share.
 """
 
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from babel.support import NullTranslations
 
 LANGUAGES = ("en", "fr", "es", "ar")
 DEFAULT_LANGUAGE = "en"
 RIGHT_TO_LEFT = frozenset({"ar"})
+# Each language by its own name, for the switcher.
+NATIVE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="en")
+
+@dataclass
+class _Choice:
+    language: str
+
+
+_current: contextvars.ContextVar[_Choice | None] = contextvars.ContextVar("language", default=None)
 _catalogs: dict[str, NullTranslations] = {}
 _english = NullTranslations()
 
 
+def supported(language: str | None) -> str | None:
+    """``language`` if the interface speaks it, else None."""
+    return language if language in LANGUAGES else None
+
+
 def current() -> str:
     """The language of the request being served."""
-    return _current.get()
+    choice = _current.get()
+    return choice.language if choice is not None else DEFAULT_LANGUAGE
 
 
 def direction(language: str | None = None) -> str:
@@ -34,11 +54,18 @@ def direction(language: str | None = None) -> str:
 @contextmanager
 def use(language: str) -> Iterator[None]:
     """Speak ``language`` in the block."""
-    token = _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    token = _current.set(_Choice(supported(language) or DEFAULT_LANGUAGE))
     try:
         yield
     finally:
         _current.reset(token)
+
+
+def settle(language: str | None) -> None:
+    """Make ``language`` (if spoken) the language of the block ``use`` opened, for all of it."""
+    choice = _current.get()
+    if choice is not None and supported(language):
+        choice.language = language  # type: ignore[assignment]
 
 
 def install(language: str, translations: NullTranslations) -> None:
@@ -54,3 +81,11 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural of a message, in the current language."""
     return _catalogs.get(current(), _english).ngettext(singular, plural, n)
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for the catalogs, to be translated later (``gettext(message)``)."""
+    return message
+
+
+N_ = gettext_noop  # the marker that Babel's extraction looks for

@@ -22,6 +22,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # argon2id, set through an invitation link; None: the user cannot sign in with a password.
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # The dashboard's language ("fr", "es", "ar", "en"); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
 

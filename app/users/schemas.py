@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -26,6 +26,10 @@ Email = Annotated[
 ]
 
 
+# The dashboard's languages (app.i18n.LANGUAGES); None: the browser's.
+InterfaceLanguage = Literal["en", "fr", "es", "ar"]
+
+
 class UserCreate(InputModel):
     email: Email
     name: Name
@@ -40,6 +44,9 @@ class UserUpdate(PatchModel):
     organisation_id: uuid.UUID | None = None
     is_admin: bool | None = None
     is_active: bool | None = None
+    language: InterfaceLanguage | None = Field(
+        default=None, description="The dashboard's language; null: the browser's."
+    )
 
 
 class UserRead(OutputModel):
@@ -50,6 +57,7 @@ class UserRead(OutputModel):
     organisation: OrganisationRef | None
     is_admin: bool
     is_active: bool
+    language: InterfaceLanguage | None
     created_at: datetime
 
 

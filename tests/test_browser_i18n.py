@@ -1,0 +1,142 @@
+"""Four languages in a real browser: the switcher, Arabic right to left on a phone and a
+desktop, and axe-core on every dashboard page in English and Arabic, for each role.
+
+axe-core comes inside the axe-playwright-python package (its axe.min.js is injected into
+the page; nothing is downloaded). Without the package, the axe test skips and says why.
+Reuses the live server and browser of ``tests.test_browser``.
+"""
+
+import importlib.util
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.test_browser import (
+    PASSWORD,
+    SCREENSHOTS,
+    Page,
+    Served,
+    browser,
+    invitation_path,
+    served,
+)
+
+pytestmark = pytest.mark.slow
+__all__ = ["browser", "served"]  # the fixtures, imported for this module
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+ROLES = ("admin", "coordinator", "partner_a", "viewer")
+
+
+@pytest.fixture(scope="module")
+def people(served: Served) -> Served:
+    """Every role can sign in with a password (the coordinator already can)."""
+    for who in ROLES:
+        if who == "coordinator":
+            continue
+        response = httpx.post(
+            served.url + invitation_path(served.url, served.world, who),
+            data={"password": PASSWORD, "confirm": PASSWORD},
+            timeout=30,
+        )
+        assert response.status_code == 303, response.text
+    return served
+
+
+def open_page(browser: Any, viewport: str) -> Page:
+    size = VIEWPORTS[viewport]
+    if viewport == "phone":
+        return Page(browser, viewport=size, device_scale_factor=2, is_mobile=True, has_touch=True)
+    return Page(browser, viewport=size)
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def page(browser: Any, viewport: str) -> Iterator[Page]:
+    opened = open_page(browser, viewport)
+    yield opened
+    opened.close()
+
+
+def choose(page: Page, native_name: str) -> None:
+    """Press a language in the switcher (a form post; no script needed)."""
+    with page.page.expect_navigation():
+        page.page.locator("form.languages").get_by_role("button", name=native_name).click()
+
+
+def test_the_situation_page_in_arabic(people: Served, page: Page, viewport: str) -> None:
+    page.sign_in(people, people.world.users["coordinator"].email)
+    page.page.goto(people.situation())
+    choose(page, "العربية")
+    html = page.page.locator("html")
+    assert html.get_attribute("dir") == "rtl"
+    assert html.get_attribute("lang") == "ar"
+    assert page.page.get_by_role("heading", name="التقدم حسب الركيزة").is_visible()
+    # Mirrored: the brand sits at the right edge of the header, the switcher at the left.
+    brand = page.page.locator(".brand").bounding_box()
+    switcher = page.page.locator("form.languages").bounding_box()
+    assert brand is not None and switcher is not None
+    assert brand["x"] > switcher["x"]
+    # Nothing wider than the screen.
+    width = page.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORTS[viewport]["width"]
+    page.shot(f"i18n-situation-ar-{viewport}")
+    top = SCREENSHOTS / f"i18n-situation-ar-{viewport}-top.png"
+    page.page.screenshot(path=str(top))  # what the screen shows first
+    # The choice is kept: the next page speaks Arabic too; back to English with a press.
+    page.page.goto(f"{people.url}/")
+    assert page.page.locator("html").get_attribute("lang") == "ar"
+    choose(page, "English")
+    assert page.page.locator("html").get_attribute("dir") == "ltr"
+    assert page.errors == []
+
+
+def pages_of(served: Served, who: str) -> list[str]:
+    sid = served.world.s1.id
+    paths = ["/", f"/situations/{sid}", f"/situations/{sid}/items/5a"]
+    if who in ("admin", "coordinator"):
+        paths.append(f"/situations/{sid}/review")
+    return paths
+
+
+def axe_violations(axe: Any, page: Page) -> list[str]:
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = axe.run(page.page, options=options)
+    return [
+        f"{v['id']}: {v['help']} ({', '.join(str(n['target']) for n in v['nodes'][:3])})"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_axe_finds_no_violations(people: Served, browser: Any, who: str) -> None:
+    if importlib.util.find_spec("axe_playwright_python") is None:
+        pytest.skip("axe-playwright-python is not installed (pip install -e '.[dev]')")
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    page = open_page(browser, "desktop")
+    found: dict[str, list[str]] = {}
+    try:
+        page.page.goto(f"{people.url}/signin")
+        for language, name in (("en", "English"), ("ar", "العربية")):
+            choose(page, name)
+            found[f"{language} /signin"] = axe_violations(axe, page)
+        choose(page, "English")
+        page.sign_in(people, people.world.users[who].email)
+        for language, name in (("en", "English"), ("ar", "العربية")):
+            choose(page, name)
+            for path in pages_of(people, who):
+                page.page.goto(people.url + path)
+                found[f"{language} {path}"] = axe_violations(axe, page)
+        choose(page, "English")  # leave the user's preference as it was
+    finally:
+        page.close()
+    assert {where: v for where, v in found.items() if v} == {}
