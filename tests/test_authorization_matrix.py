@@ -480,11 +480,23 @@ PAGE_FORMS = {
     },
     "/admin/organisations": {"name": "Registered by {actor}", "type": "other"},
     "/admin/users": {"email": "{actor}@created.example.org", "name": "Created"},
+    "/situations/{sid}/items/5a/updates": {"narrative": "Sent by {actor}", "form_key": "{actor}"},
 }
+# 5a of s1 is NGO A's (partner_a); in s2, the refugee-led organisation's.
+REPORTS_ON_5A = {**IN_S1, "admin": 303, "coordinator": 303, "partner_a": 303, "partner_b": 403}
+REPORTS_ON_5A["viewer"] = 403
+REPORTS_IN_S2 = {**IN_S2, "admin": 303, "outsider": 303}
 PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/rollup"): {"own": EVERY_USER},
+    ("GET", "/organisation"): {"own": EVERY_USER},
+    ("GET", "/situations"): {"own": EVERY_USER},
+    ("GET", "/situations/{sid}/items/5a"): {"own": IN_S1, "other_situation": IN_S2},
+    ("POST", "/situations/{sid}/items/5a/updates"): {
+        "own": REPORTS_ON_5A,
+        "other_situation": REPORTS_IN_S2,
+    },
     ("GET", "/rollup/export"): {"own": EVERY_USER},
     ("GET", "/admin"): {"own": ADMINS_ONLY},
     ("GET", "/admin/situations/new"): {"own": ADMINS_ONLY},
@@ -517,7 +529,7 @@ def test_page_authorization_matrix(
                 if actor != "anonymous":
                     client.cookies.set(SESSION_COOKIE, world.cookies[actor])
                 if method == "POST":
-                    fields = PAGE_FORMS[path]
+                    fields = PAGE_FORMS[path]  # the path as written, before {sid} is filled
                     data = {k: v.format(actor=actor) for k, v in fields.items()}
                     if actor != "anonymous":
                         data["csrf_token"] = csrf_of(client)

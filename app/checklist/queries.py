@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.checklist import flags
 from app.core.base import UTCDateTime
 from app.core.errors import NotFound
-from app.core.vocab import ItemStatus, PillarCode
-from app.models import ChecklistItem, ItemOwner, Organisation, Situation
+from app.core.vocab import ItemStatus, OwnerRole, PillarCode
+from app.models import ChecklistItem, ItemOwner, Membership, Organisation, Situation
 
 
 def has_lead_clause() -> ColumnElement[bool]:
@@ -192,4 +192,24 @@ def owning_organisations(session: Session, situation_id: uuid.UUID) -> list[Orga
             )
             .order_by(Organisation.name_key, Organisation.id)
         )
+    )
+
+
+OWNED_SHOWN = 200
+
+
+def owned_by(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Select[ChecklistItem, OwnerRole]:
+    """Build the query of the items ``organisation_id`` owns, with its role on each, in the
+    situations ``user_id`` is a member of: by situation, then in Annex I order."""
+    return (
+        select(ChecklistItem, ItemOwner.role)
+        .join(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
+        .join(
+            Membership,
+            (Membership.situation_id == ChecklistItem.situation_id)
+            & (Membership.user_id == user_id),
+        )
+        .where(ItemOwner.organisation_id == organisation_id)
+        .order_by(ChecklistItem.situation_id, ChecklistItem.sort_order, ItemOwner.role)
+        .limit(OWNED_SHOWN)
     )

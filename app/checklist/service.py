@@ -17,6 +17,7 @@ from app.checklist.queries import (
     has_lead_clause,
     item_ref,
     items_query,
+    owned_by,
     owning_organisations,
     stale_thresholds,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "item_reads",
     "item_ref",
     "items_query",
+    "owned_by",
     "owner_entry",
     "owners_of",
     "owning_organisations",

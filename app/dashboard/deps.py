@@ -128,3 +128,5 @@ ItemEditPage = Annotated[SituationAccess, Depends(situation_page_permission(P.IT
 OwnersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.OWNERS_WRITE))]
 MembersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_READ))]
 MembersEdit = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_WRITE))]
+OrganisationPage = Annotated[User, Depends(page_permission(P.PROFILE_READ))]
+ReportPage = Annotated[SituationAccess, Depends(situation_page_permission(P.UPDATES_SUBMIT))]

@@ -19,7 +19,18 @@ from app.checklist.deps import ItemCodePath, ItemListCacheDep
 from app.core.base import utcnow
 from app.core.deps import RegistryDep, SessionDep
 from app.core.vocab import ItemStatus, PillarCode
-from app.dashboard import admin, coordinator, members, review_pages, seeing, seeing_views, views
+from app.dashboard import (
+    admin,
+    coordinator,
+    item_page,
+    members,
+    organisation_views,
+    partner,
+    review_pages,
+    seeing,
+    seeing_views,
+    views,
+)
 from app.dashboard.deps import (
     ItemPage,
     SituationPage,
@@ -53,6 +64,20 @@ def static_files() -> StaticFiles:
 
 @router.get("/")
 def home(
+    request: Request,
+    user: SituationsPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    cursor: PageCursor = None,
+) -> Response:
+    """Partners: their organisation's workspace. Others: the situations they may see."""
+    if organisation_views.is_partner_home(session, user):
+        return partner.organisation_page(request, user, session, registry)
+    return situations_page(request, user, session, registry, cursor)
+
+
+@router.get("/situations")
+def situations_page(
     request: Request,
     user: SituationsPage,
     session: SessionDep,
@@ -105,32 +130,21 @@ def situation_page(
 
 
 @router.get("/situations/{sid}/items/{code}")
-def item_page(
+def item_page_view(
     request: Request,
     code: ItemCodePath,
     access: ItemPage,
     session: SessionDep,
     registry: RegistryDep,
     cursor: PageCursor = None,
+    resubmit: Annotated[uuid.UUID | None, Query(), Blank] = None,
 ) -> Response:
-    """One item: its Annex I text and lead-in, owners, flags, and history newest first."""
-    item, entries, next_cursor = views.item_with_history(
-        session, access, registry, code, now=utcnow(), cursor=cursor
-    )
-    context = {
-        "user": access.user,
-        "situation": access.situation,
-        "can_review": access.can(Permission.UPDATES_REVIEW),
-        "can_edit": access.can(Permission.ITEMS_WRITE),
-        "can_set_owners": access.can(Permission.OWNERS_WRITE),
-        "item": item,
-        "entries": entries,
-        "next_cursor": next_cursor,
-        "accepted": seeing_views.accepted_updates(session, item.id),
-    }
+    """One item: its Annex I text, owners, flags, history newest first, and the update form."""
+    context = item_page.context(session, access, registry, code, cursor=cursor, resubmit=resubmit)
     return render(request, "item.html", context)
 
 
 router.include_router(review_pages.router)
 router.include_router(coordinator.router)
 router.include_router(members.router)
+router.include_router(partner.router)

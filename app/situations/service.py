@@ -212,6 +212,24 @@ def search(
 # --- members -----------------------------------------------------------------------------
 
 
+def memberships_of(session: Session, user_id: uuid.UUID) -> dict[uuid.UUID, SituationRole]:
+    """The role ``user_id`` holds in each situation they are a member of."""
+    rows = session.execute(
+        select(Membership.situation_id, Membership.role).where(Membership.user_id == user_id)
+    )
+    return dict(rows.all())
+
+
+def names_of(session: Session, situation_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of these situations."""
+    if not situation_ids:
+        return {}
+    rows = session.execute(
+        select(Situation.id, Situation.name).where(Situation.id.in_(situation_ids))
+    )
+    return dict(rows.all())
+
+
 def members_query(situation_id: uuid.UUID) -> Select[Membership]:
     """Build the query of a situation's members, with their user and organisation."""
     return (

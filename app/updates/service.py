@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.auth.access import SituationAccess
 from app.auth.policies import may_submit_update, update_scope
@@ -15,7 +15,7 @@ from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.schemas import jsonable
 from app.core.vocab import PillarCode, ReviewPolicy, UpdateState
 from app.events.service import Actor, record, record_item_change
-from app.models import ChecklistItem, Organisation, Update
+from app.models import ChecklistItem, Membership, Organisation, Update
 from app.updates.schemas import UpdateIn
 
 
@@ -97,16 +97,21 @@ def get(session: Session, update_id: uuid.UUID, *, for_update: bool = False) -> 
     return update
 
 
+def check_may_submit(access: SituationAccess, item: ItemRef) -> None:
+    """Refuse (403) a report on ``item`` by someone who may not report on it."""
+    if not may_submit_update(access.user, access.permissions, set(item.owner_organisation_ids)):
+        raise Forbidden(
+            "Only coordinators and partners whose organisation owns this item report on it."
+        )
+
+
 def submit(session: Session, access: SituationAccess, item: ItemRef, data: UpdateIn) -> Update:
     """Record a partner's update on an item; accept it at once where review is off.
 
     Read ``item`` with the submitter's organisation as its reporter (``item_ref``): it is
     then in the session already.
     """
-    if not may_submit_update(access.user, access.permissions, set(item.owner_organisation_ids)):
-        raise Forbidden(
-            "Only coordinators and partners whose organisation owns this item report on it."
-        )
+    check_may_submit(access, item)
     actor = Actor.of(access.user)
     now = utcnow()
     update = Update(
@@ -239,4 +244,40 @@ def accepted_query(item_id: uuid.UUID) -> Select[Update]:
         .options(selectinload(Update.organisation))
         .where(Update.item_id == item_id, Update.state == UpdateState.ACCEPTED)
         .order_by(Update.reviewed_at.desc(), Update.id.desc())
+    )
+
+
+RETURNED_SHOWN = 50
+
+
+def returned_to(organisation_id: uuid.UUID, user_id: uuid.UUID) -> Select[Update]:
+    """Build the query of the organisation's returned updates that wait to be sent again.
+
+    Only in situations where ``user_id`` is a member; an update is no longer waiting once
+    the organisation has reported on the same item after it. Latest review first.
+    """
+    later = aliased(Update)
+    resubmitted = (
+        select(later.id)
+        .where(
+            later.item_id == Update.item_id,
+            later.organisation_id == Update.organisation_id,
+            later.submitted_at > Update.submitted_at,
+        )
+        .exists()
+    )
+    return (
+        select(Update)
+        .options(selectinload(Update.organisation))
+        .join(
+            Membership,
+            (Membership.situation_id == Update.situation_id) & (Membership.user_id == user_id),
+        )
+        .where(
+            Update.organisation_id == organisation_id,
+            Update.state == UpdateState.RETURNED,
+            ~resubmitted,
+        )
+        .order_by(Update.reviewed_at.desc(), Update.id.desc())
+        .limit(RETURNED_SHOWN)
     )
