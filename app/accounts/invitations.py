@@ -4,7 +4,6 @@ The link's token is random (256 bits) and kept only as its SHA-256 hash. A new i
 replaces the user's unused ones, which is also how a forgotten password is handled.
 """
 
-import secrets
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,7 +11,7 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts import passwords, sessions
-from app.auth.tokens import hash_token, with_user_by_hash
+from app.auth.tokens import new_secret, with_user_by_hash
 from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.vocab import SituationRole
@@ -65,10 +64,10 @@ def issue(
     session.execute(
         delete(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
     )
-    token = secrets.token_urlsafe(32)
+    token, token_hash = new_secret()
     invitation = Invitation(
         user_id=user.id,
-        token_hash=hash_token(token),
+        token_hash=token_hash,
         created_by_id=by,
         created_at=now,
         expires_at=now + lifetime,

@@ -8,14 +8,13 @@ Each session's CSRF token is derived from its id, so it needs no column and no l
 
 import hashlib
 import hmac
-import secrets
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.auth.tokens import hash_token, with_user_by_hash
+from app.auth.tokens import hash_token, new_secret, with_user_by_hash
 from app.core.base import utcnow
 from app.models import User, WebSession
 
@@ -28,10 +27,10 @@ def start(
     """Open a session for ``user``; the id is returned once, only its hash is kept."""
     now = utcnow()
     session.execute(delete(WebSession).where(WebSession.expires_at <= now))
-    secret = secrets.token_urlsafe(32)
+    secret, secret_hash = new_secret()
     web_session = WebSession(
         user_id=user.id,
-        session_hash=hash_token(secret),
+        session_hash=secret_hash,
         persistent=persistent,
         created_at=now,
         expires_at=now + lifetime,

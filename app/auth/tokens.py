@@ -17,8 +17,14 @@ TOKEN_PREFIX = "crrf_"  # noqa: S105 - a public prefix, not a secret
 
 
 def new_token() -> str:
-    """Make a fresh random token."""
+    """Make a fresh random API token."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_secret() -> tuple[str, str]:
+    """A fresh random secret (a session id, an invitation link's token) and its stored hash."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_token(secret)
 
 
 def hash_token(token: str) -> str:

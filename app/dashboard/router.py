@@ -104,7 +104,7 @@ def situation_page(
 ) -> Response:
     """A situation: its pillar chart, and its items with filters and gaps highlighted."""
     now = utcnow()
-    filters = views.ItemFilters(pillar=pillar, status=status, owner=owner, gap=gap)
+    filters = views.ItemTableFilters(pillar=pillar, status=status, owner=owner, gap=gap)
     rows, next_cursor = views.item_rows(
         session, access, registry, cache, filters, now=now, cursor=cursor
     )

@@ -156,7 +156,7 @@ def summary(
 
 
 @dataclass(frozen=True)
-class ItemFilters:
+class ItemTableFilters:
     """The items table's filters, as the GET form sends them."""
 
     pillar: PillarCode | None = None
@@ -196,7 +196,7 @@ def item_rows(
     access: SituationAccess,
     registry: TemplateRegistry,
     cache: ItemListCache,
-    filters: ItemFilters,
+    filters: ItemTableFilters,
     *,
     now: datetime,
     cursor: str | None,
