@@ -130,7 +130,11 @@ class TestMetrics:
     def test_counts_requests_by_route_template(self, client: TestClient, world: World) -> None:
         route = "/api/v1/situations/{sid}/items/{code}"
         before = _sample(
-            client.get("/metrics").text, "crrf_http_requests_total", route=route, status="200"
+            client.get("/metrics").text,
+            "crrf_http_requests_total",
+            route=route,
+            status="200",
+            method="GET",
         )
         client.get(world.url("/items/5a"), headers=world.headers("viewer"))
         client.get(world.url("/items/6a"), headers=world.headers("viewer"))

@@ -385,9 +385,9 @@ class TestPendingReviewIsWhatYouMaySee:
 
         situation = f"/situations/{world.s1.id}"
         assert "Awaiting review" not in page("viewer", situation)
-        assert "awaiting review" not in page("viewer", "/")
+        assert "awaiting review" not in page("viewer", "/situations")
         assert "Awaiting review: 1" in page("partner_a", situation)
-        assert "1 update awaiting review" in page("partner_a", "/")
+        assert "1 update awaiting review" in page("partner_a", "/situations")
         assert "2 updates awaiting review" in page("coordinator", situation)
 
 

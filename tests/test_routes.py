@@ -22,6 +22,9 @@ PUBLIC = {
 # The dashboard's HTML pages: guarded like the API (signed out, they redirect to /signin).
 DASHBOARD = {
     "/",
+    "/situations",
+    "/organisation",
+    "/situations/{sid}/items/{code}/updates",
     "/signout",
     "/situations/{sid}",
     "/situations/{sid}/items/{code}",
