@@ -481,11 +481,23 @@ PAGE_FORMS = {
     "/admin/organisations": {"name": "Registered by {actor}", "type": "other"},
     "/admin/users": {"email": "{actor}@created.example.org", "name": "Created"},
     "/situations/{sid}/items/5a/updates": {"narrative": "Sent by {actor}", "form_key": "{actor}"},
+    # A stale ETag: who may edit meets the conflict page (409), and nothing changes.
+    "/situations/{sid}/items/5a/edit": {"etag": '"0"', "status": "planned"},
+    "/situations/{sid}/items/5a/owners": {"etag": '"0"'},
+    "/situations/{sid}/members/{member}/role": {"role": "viewer"},
+    "/situations/{sid}/members/{member}/remove": {},
+    "/situations/{sid}/review": {"decision": "accept", "update_ids": "{update}"},
 }
 # 5a of s1 is NGO A's (partner_a); in s2, the refugee-led organisation's.
 REPORTS_ON_5A = {**IN_S1, "admin": 303, "coordinator": 303, "partner_a": 303, "partner_b": 403}
 REPORTS_ON_5A["viewer"] = 403
 REPORTS_IN_S2 = {**IN_S2, "admin": 303, "outsider": 303}
+COORDINATES_S1 = {**IN_S1, "partner_a": 403, "partner_b": 403, "viewer": 403}
+COORDINATES_S2 = IN_S2
+CONFLICT_S1 = {**COORDINATES_S1, "admin": 409, "coordinator": 409}
+CONFLICT_S2 = {**COORDINATES_S2, "admin": 409, "outsider": 409}
+CHANGED_S1 = {**COORDINATES_S1, "admin": 303, "coordinator": 303}
+CHANGED_S2 = {**COORDINATES_S2, "admin": 303, "outsider": 303}
 PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
@@ -493,6 +505,27 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/organisation"): {"own": EVERY_USER},
     ("GET", "/situations"): {"own": EVERY_USER},
     ("GET", "/situations/{sid}/items/5a"): {"own": IN_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/items/5a/edit"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/items/5a/owners"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/members"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/review"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("POST", "/situations/{sid}/items/5a/edit"): {
+        "own": CONFLICT_S1,
+        "other_situation": CONFLICT_S2,
+    },
+    ("POST", "/situations/{sid}/items/5a/owners"): {
+        "own": CONFLICT_S1,
+        "other_situation": CONFLICT_S2,
+    },
+    ("POST", "/situations/{sid}/members/{member}/role"): {
+        "own": CHANGED_S1,
+        "other_situation": CHANGED_S2,
+    },
+    ("POST", "/situations/{sid}/members/{member}/remove"): {
+        "own": CHANGED_S1,
+        "other_situation": CHANGED_S2,
+    },
+    ("POST", "/situations/{sid}/review"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
     ("POST", "/situations/{sid}/items/5a/updates"): {
         "own": REPORTS_ON_5A,
         "other_situation": REPORTS_IN_S2,
@@ -520,7 +553,11 @@ def test_page_authorization_matrix(
     mismatches = []
     for variant, expected in PAGE_CASES[(method, path)].items():
         situation = world.s1 if variant == "own" else world.s2
-        url = path.replace("{sid}", str(situation.id)) + ("?format=csv" if "export" in path else "")
+        # A member of the situation, and an update of it waiting for review.
+        member = world.users["viewer" if variant == "own" else "stranger"].id
+        waiting = world.updates["own" if variant == "own" else "other_situation"].id
+        url = path.replace("{sid}", str(situation.id)).replace("{member}", str(member))
+        url += "?format=csv" if "export" in path else ""
         for actor in PAGE_ACTORS:
             savepoint = connection.begin_nested()
             try:
@@ -530,7 +567,7 @@ def test_page_authorization_matrix(
                     client.cookies.set(SESSION_COOKIE, world.cookies[actor])
                 if method == "POST":
                     fields = PAGE_FORMS[path]  # the path as written, before {sid} is filled
-                    data = {k: v.format(actor=actor) for k, v in fields.items()}
+                    data = {k: v.format(actor=actor, update=waiting) for k, v in fields.items()}
                     if actor != "anonymous":
                         data["csrf_token"] = csrf_of(client)
                 before = database_state(connection)
