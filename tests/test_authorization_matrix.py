@@ -22,10 +22,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
 
 from app.core.vocab import OwnerRole
-from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Situation
-from tests.factories import World
+from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Obligation, Situation
+from tests.factories import World, open_cycle
 from tests.test_routes import api_routes
 
 ACTORS = ("admin", "coordinator", "partner_a", "partner_b", "viewer", "outsider", "anonymous")
@@ -144,6 +145,46 @@ def item_version(connection: Connection, world: World, variant: str) -> int:
             ChecklistItem.code == item_code(variant),
         )
     ).scalar_one()
+
+
+def cycle_url(connection: Connection, world: World, variant: str, path: str = "") -> str:
+    """A new cycle of the variant's situation: its obligations are the leads' of 5a and 6a."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        cycle = open_cycle(session, situation(world, variant))
+        session.commit()
+        return sit_url(world, variant, f"/cycles/{cycle.id}{path}")
+    finally:
+        session.close()
+
+
+def obligation_id(connection: Connection, cycle_url: str, variant: str) -> str:
+    """The obligation of the variant's organisation (on its item) in the cycle at ``cycle_url``."""
+    cycle_id = uuid.UUID(cycle_url.split("/cycles/")[1].split("/")[0])
+    return str(
+        connection.execute(
+            select(Obligation.id).where(
+                Obligation.cycle_id == cycle_id, Obligation.item_code == item_code(variant)
+            )
+        ).scalar_one()
+    )
+
+
+def waive_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    oid = obligation_id(connection, url, variant)
+    return Call("POST", f"{url}/obligations/{oid}:waive", {"reason": "Office closed"})
+
+
+def owed_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    return Call("GET", "/api/v1/users/me/obligations", find=obligation_id(connection, url, variant))
+
+
+def obligations_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    oid = obligation_id(connection, url, variant)
+    return Call("GET", f"{url}/obligations?limit=200", find=oid)
 
 
 def token_id(connection: Connection, user_id: uuid.UUID) -> str:
@@ -385,6 +426,53 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
     ("GET", "/api/v1/summary/export"): (
         lambda w, v, c, u: Call("GET", "/api/v1/summary/export"),
         everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/cycles"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/cycles")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/cycles"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            sit_url(w, v, "/cycles"),
+            {
+                "name": f"Round {u}",
+                "period_start": "2030-01-01",
+                "period_end": "2030-03-31",
+                "due_date": "2030-04-15",
+                "closes_on": "2030-04-30",
+            },
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/cycles/{cid}"): (
+        lambda w, v, c, u: Call("GET", cycle_url(c, w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PATCH", "/api/v1/situations/{sid}/cycles/{cid}"): (
+        lambda w, v, c, u: Call(
+            "PATCH", cycle_url(c, w, v), {"state": "closed"}, {"If-Match": '"v1"'}
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    # Coordinators see every organisation's obligations, partners their own, viewers none.
+    ("GET", "/api/v1/situations/{sid}/cycles/{cid}/obligations"): (
+        lambda w, v, c, u: obligations_call(c, w, v),
+        in_situation(row(200, 200, 200, HIDDEN, 403, 404), row(200, 200, HIDDEN, 200, 403, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/cycles/{cid}/obligations/{oid}:waive"): (
+        lambda w, v, c, u: waive_call(c, w, v),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    # What the caller's organisation owes: NGO A's (partner_a), NGO B's (partner_b), and in
+    # s2 the refugee-led organisation's (the outsider's); UNHCR and admins owe nothing here.
+    ("GET", "/api/v1/users/me/obligations"): (
+        lambda w, v, c, u: owed_call(c, w, v),
+        {
+            "own": row(HIDDEN, HIDDEN, 200, HIDDEN, HIDDEN, HIDDEN),
+            "other_org": row(HIDDEN, HIDDEN, HIDDEN, 200, HIDDEN, HIDDEN),
+            "other_situation": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
+        },
     ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),

@@ -113,3 +113,19 @@ class UpdateState(StrEnum):
     SUBMITTED = "submitted"
     ACCEPTED = "accepted"
     RETURNED = "returned"
+
+
+class CycleState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ObligationState(StrEnum):
+    """``overdue`` is derived when read (``app.cycles.rules``), never stored."""
+
+    DUE = "due"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    OVERDUE = "overdue"
+    WAIVED = "waived"

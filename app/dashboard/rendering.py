@@ -78,7 +78,7 @@ def _label(value: Any) -> str:
     return str(value).replace("_", " ").capitalize()
 
 
-def _when(value: datetime | date | None) -> str:
+def when(value: datetime | date | None) -> str:
     """A date (or a moment, in UTC) written the request's language's way."""
     if value is None:
         return ""
@@ -111,7 +111,7 @@ def _environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters.update(
-        label=_label, when=_when, percent=_percent, country=country_name, by_role=_by_role
+        label=_label, when=when, percent=_percent, country=country_name, by_role=_by_role
     )
     env.globals.update(
         statuses=list(ItemStatus),
