@@ -5,6 +5,7 @@ from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.event import Event
 from app.models.organisation import Organisation
+from app.models.outbox import OutboundEmail
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
@@ -19,6 +20,7 @@ __all__ = [
     "ItemOwner",
     "Membership",
     "Organisation",
+    "OutboundEmail",
     "PopulationFigure",
     "SignInFailure",
     "Situation",
