@@ -103,8 +103,14 @@ def _serve(args: argparse.Namespace) -> int:
     background = BackgroundWorker(settings) if settings.worker_in_process else None
     if background is not None:
         background.start()
-        # uvicorn stops on SIGTERM, then raises it again once it has: the worker stops too.
-        signal.signal(signal.SIGTERM, lambda *_: background.stopping.set())
+
+        def stop(*_: object) -> None:
+            background.stopping.set()
+            raise SystemExit(0)
+
+        # Once serving, uvicorn takes SIGTERM, shuts down, then raises it again: here. Before
+        # (while it starts), SIGTERM comes here directly. Either way the worker stops too.
+        signal.signal(signal.SIGTERM, stop)
     try:
         _run_uvicorn(args, settings, workers)
     finally:

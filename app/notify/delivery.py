@@ -73,10 +73,10 @@ def build(message: Claimed, sender: str) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     # The same on every attempt, so that a copy sent twice can be recognised.
     email["Message-ID"] = f"<{message.id}@{domain}>"
-    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    email["Content-Language"] = message.language  # after the content, which clears Content-*
     return email
 
 
