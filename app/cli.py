@@ -3,8 +3,10 @@
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,10 +21,13 @@ from sqlalchemy.orm import Session
 
 from app import demo
 from app.accounts import invitations
-from app.config import get_settings
+from app.config import Settings, get_settings
+from app.core.base import utcnow
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
+from app.i18n import catalogs
 from app.models import User
+from app.notify.config import session_info
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
 from app.templates.model import TemplateFile
@@ -62,10 +67,12 @@ def _first_line(error: BaseException | None) -> str:
 
 
 @contextmanager
-def _session() -> Iterator[Session]:
+def _session(*, mail: bool = True) -> Iterator[Session]:
+    """A writing session, committed at the end; with ``mail``, it queues e-mails when mail is on."""
     settings = get_settings()
     engine = make_engine(settings.database_url, settings)
-    _, writer = make_sessionmakers(engine)
+    catalogs.load()
+    _, writer = make_sessionmakers(engine, info=session_info(settings) if mail else None)
     try:
         with writer() as session, session.begin():
             yield session
@@ -84,14 +91,37 @@ def _db_downgrade(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
     workers = args.workers or settings.workers
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker keeps its metrics in files here; /metrics adds them up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="crrf-metrics-")
+    # Imported once the metrics' folder is known: the worker's metrics are counted there too.
+    from app.worker import BackgroundWorker
+
+    background = BackgroundWorker(settings) if settings.worker_in_process else None
+    if background is not None:
+        background.start()
+
+        def stop(*_: object) -> None:
+            background.stopping.set()
+            raise SystemExit(0)
+
+        # Once serving, uvicorn takes SIGTERM, shuts down, then raises it again: here. Before
+        # (while it starts), SIGTERM comes here directly. Either way the worker stops too.
+        signal.signal(signal.SIGTERM, stop)
+    try:
+        _run_uvicorn(args, settings, workers)
+    finally:
+        if background is not None:
+            background.stop()
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -106,6 +136,25 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_keep_alive=settings.keep_alive_seconds,
         limit_concurrency=settings.max_connections or None,
     )
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.worker import run_forever, run_once, worker_sessions
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    catalogs.load()
+    engine, sessions = worker_sessions(settings)
+    try:
+        if args.once:
+            print(run_once(sessions, utcnow()))
+            return 0
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        run_forever(sessions, stop, poll_seconds=settings.worker_poll_seconds)
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -193,7 +242,8 @@ def _db_restore(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     settings = get_settings()
-    with _session() as session:
+    # Back-dated demo data (returned updates among it) sends no e-mail.
+    with _session(mail=False) as session:
         report = demo.load(
             session,
             cached_registry(Path(settings.templates_dir).resolve()),
@@ -274,6 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
+    worker = add(
+        commands,
+        "worker",
+        _worker,
+        "deliver e-mails and run the periodic tasks until stopped (SIGTERM, Ctrl-C)",
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="one pass over the tasks; print how much was done"
+    )
 
     user_commands = commands.add_parser("users", help="users").add_subparsers(
         dest="users", required=True

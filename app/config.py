@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +116,51 @@ class Settings(BaseSettings):
     )
     signin_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
     signin_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where mail goes: smtp://user:password@host:port (add ?starttls=true to "
+        "upgrade the connection), or smtps://… for TLS from the start. Unset: mail is off.",
+    )
+    mail_from: str | None = Field(
+        default=None,
+        max_length=320,
+        description="The From of every message, e.g. 'CRRF Case Manager <crrf@example.org>'; "
+        "needed with CRRF_SMTP_URL.",
+    )
+    smtp_timeout: float = Field(
+        default=10, gt=0, le=120, description="Seconds an SMTP connection or reply may take."
+    )
+    digest_hour: int = Field(
+        default=6,
+        ge=0,
+        le=23,
+        description="The hour (UTC) from which each day's digest of pending reviews is sent.",
+    )
+    worker_in_process: bool = Field(
+        default=True,
+        description="`crrf serve` runs a worker in a background thread (false: run "
+        "`crrf worker` separately).",
+    )
+    worker_poll_seconds: float = Field(
+        default=2, gt=0, le=300, description="How long an idle worker waits before looking again."
+    )
+
+    @field_validator("smtp_url", mode="before")
+    @classmethod
+    def _smtp_scheme(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value in ("", None):
+            return None  # an empty CRRF_SMTP_URL= turns mail off too
+        if not isinstance(value, str) or not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://")
+        return value
+
+    @model_validator(mode="after")
+    def _sender_with_server(self) -> "Settings":
+        if self.smtp_url is not None and not self.mail_from:
+            raise ValueError("CRRF_MAIL_FROM is needed with CRRF_SMTP_URL")
+        return self
 
     def base_url(self) -> str:
         """The public address of the service, without a trailing slash."""

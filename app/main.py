@@ -24,6 +24,7 @@ from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
 from app.exports.formats import MEDIA_TYPES, ExportFormat
 from app.i18n import catalogs
+from app.notify import config as notify_config
 from app.ops.docs import mount_docs
 from app.ops.logs import RequestLogMiddleware, add_request_id_middleware, configure_logging
 from app.ops.metrics import route_names
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmakers = make_sessionmakers(engine)
+    app.state.sessionmakers = make_sessionmakers(engine, info=notify_config.session_info(settings))
     # The turns are capped by the pool's size, so a request with a turn gets a connection.
     app.state.admission = admission_for(
         sqlite=engine.dialect.name == "sqlite",

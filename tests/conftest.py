@@ -21,6 +21,7 @@ from app.core.db import make_engine
 from app.core.deps import get_session
 from app.exports.deps import get_export_sessions
 from app.main import create_app
+from app.notify.config import session_info
 from app.ops import migrations
 from app.templates.registry import TemplateRegistry, cached_registry
 from tests.databases import fresh_database
@@ -62,9 +63,12 @@ def connection(engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
-def _savepoint_session(connection: Connection) -> Session:
+def _savepoint_session(connection: Connection, info: dict[str, Any] | None = None) -> Session:
     return Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info=info,
     )
 
 
@@ -78,10 +82,17 @@ def db(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
+    return app_on_connection(settings, engine, connection)
+
+
+def app_on_connection(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
+    """The application with ``settings``, its sessions on the test's connection (rolled back
+    at the end), carrying what the app's own would (whether mail is on)."""
     app = create_app(settings, engine=engine)
+    info = session_info(settings)
 
     def session_on_test_connection() -> Iterator[Session]:
-        session = _savepoint_session(connection)
+        session = _savepoint_session(connection, info)
         try:
             yield session
             session.commit()

@@ -66,7 +66,8 @@ class TestInvite:
         )
         assert response.status_code == 201
         body = response.json()
-        assert set(body) == {"url", "expires_at"}
+        assert set(body) == {"url", "expires_at", "emailed"}
+        assert body["emailed"] is False  # mail is off
         match = re.fullmatch(
             r"http://127\.0\.0\.1:8000/invitations/([A-Za-z0-9_-]{43})", body["url"]
         )

@@ -24,8 +24,8 @@ from app.core.db import make_engine, make_sessionmakers
 from app.core.vocab import ObligationState, OwnerRole, ReviewPolicy, SituationRole
 from app.cycles import service as cycles
 from app.cycles.deadlines import reminder_due, run_deadlines
-from app.dashboard.rendering import when
 from app.events.service import Actor
+from app.i18n import when
 from app.models import Event, Obligation, ReportingCycle, Situation
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates

@@ -16,6 +16,7 @@ from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.vocab import SituationRole
 from app.models import Invitation, Membership, User
+from app.notify import service as notify
 
 PATH = "/invitations/"
 MAX_TOKEN_LENGTH = 128
@@ -59,7 +60,10 @@ def coordinator_reach(
 def issue(
     session: Session, user: User, *, lifetime: timedelta, by: uuid.UUID | None
 ) -> tuple[Invitation, str]:
-    """Invite ``user``: their unused invitations stop working; the token is returned once."""
+    """Invite ``user``: their unused invitations stop working; the token is returned once.
+
+    When mail is on, the link is also queued to be e-mailed to them (``app.notify``).
+    """
     now = utcnow()
     session.execute(
         delete(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
@@ -74,6 +78,7 @@ def issue(
     )
     session.add(invitation)
     session.flush()
+    notify.queue_invitation(session, user, invitation, f"{PATH}{token}")
     return invitation, token
 
 

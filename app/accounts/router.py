@@ -9,6 +9,7 @@ from app.accounts.deps import InvitationTarget
 from app.accounts.schemas import InvitationIssued
 from app.auth.deps import CurrentUser
 from app.core.deps import SessionDep, SettingsDep
+from app.notify import service as notify
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -30,5 +31,7 @@ def invite_user(
     )
     response.headers["Location"] = f"/api/v1/users/{target.id}"
     return InvitationIssued(
-        url=invitations.url(settings.base_url(), token), expires_at=invitation.expires_at
+        url=invitations.url(settings.base_url(), token),
+        expires_at=invitation.expires_at,
+        emailed=bool(notify.invitation_emailed(session, invitation)),
     )

@@ -12,3 +12,7 @@ class InvitationIssued(OutputModel):
 
     url: str = Field(description="Open it to set a password; it works once.")
     expires_at: datetime
+    emailed: bool = Field(
+        description="Whether the link is also on its way to the user by e-mail (false when "
+        "mail is off, or the user turned invitation e-mails off): else, hand it to them."
+    )

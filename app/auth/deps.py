@@ -180,18 +180,6 @@ async def self_or_admin(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser
 mark_permission(self_or_admin, "users:self_or_admin")
 
 
-async def admin_on_visible_user(user_id: Annotated[uuid.UUID, Path()], user: CurrentUser) -> User:
-    """Change a user: others are invisible (404), oneself is visible but not changeable (403)."""
-    if not can_see_user(user, user_id):
-        raise NotFound()
-    if Permission.USERS_WRITE not in global_permissions(user):
-        raise Forbidden()
-    return user
-
-
-mark_permission(admin_on_visible_user, Permission.USERS_WRITE.value)
-
-
 def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> SituationAccess:
     """Load a situation ``user`` may see, with their role; 404 otherwise.
 
@@ -251,7 +239,6 @@ CanListSituations = Annotated[User, Depends(require(P.SITUATIONS_LIST))]
 CanCreateSituations = Annotated[User, Depends(require(P.SITUATIONS_CREATE))]
 CanReadSummary = Annotated[User, Depends(require(P.SUMMARY_READ))]
 SelfOrAdmin = Annotated[User, Depends(self_or_admin)]
-CanChangeUser = Annotated[User, Depends(admin_on_visible_user)]
 
 SituationReader = Annotated[SituationAccess, Depends(situation_permission(P.SITUATION_READ))]
 SituationWriter = Annotated[SituationAccess, Depends(situation_permission(P.SITUATION_WRITE))]

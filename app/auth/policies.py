@@ -29,6 +29,17 @@ def can_see_user(actor: User, target_id: uuid.UUID) -> bool:
     return actor.is_admin or actor.id == target_id
 
 
+# What a user may change on their own account; the rest is for admins (``USERS_WRITE``).
+PERSONAL_FIELDS = frozenset({"language", "email_opt_out"})
+
+
+def may_change_user(actor: User, target_id: uuid.UUID, fields: set[str]) -> bool:
+    """May ``actor`` change these ``fields`` of the user ``target_id``?"""
+    if Permission.USERS_WRITE in global_permissions(actor):
+        return True
+    return actor.id == target_id and fields <= PERSONAL_FIELDS
+
+
 def invitation_access(
     actor: User, target: User, *, in_coordinated_situation: bool, coordinates_elsewhere: bool
 ) -> str:

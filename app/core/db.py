@@ -76,11 +76,17 @@ def _sqlite_engine(url: str, settings: Settings) -> Engine:
     return engine
 
 
-def make_sessionmakers(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
-    """Return the reader and the writer session factories for ``engine``."""
-    reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_sessionmakers(
+    engine: Engine, info: dict[str, Any] | None = None
+) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    """Return the reader and the writer session factories for ``engine``.
+
+    ``info`` is copied into every session's ``Session.info`` (e.g. whether mail is on:
+    ``app.notify.config.session_info``).
+    """
+    reader = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
     writer_bind = engine
     if engine.dialect.name == "sqlite":
         writer_bind = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    writer = sessionmaker(bind=writer_bind, expire_on_commit=False, autoflush=True)
+    writer = sessionmaker(bind=writer_bind, expire_on_commit=False, autoflush=True, info=info)
     return reader, writer

@@ -129,3 +129,21 @@ class ObligationState(StrEnum):
     RETURNED = "returned"
     OVERDUE = "overdue"
     WAIVED = "waived"
+
+
+class EmailKind(StrEnum):
+    """What an e-mail is about; each kind can be turned off by its recipient."""
+
+    INVITATION = "invitation"
+    UPDATE_RETURNED = "update_returned"
+    OBLIGATION_DUE_SOON = "obligation_due_soon"
+    OBLIGATION_DUE_TODAY = "obligation_due_today"
+    OBLIGATION_OVERDUE = "obligation_overdue"
+    REVIEW_DIGEST = "review_digest"
+
+
+class EmailState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"

@@ -14,6 +14,7 @@ open cycles get reminders. Once past the due date only the overdue one goes: rem
 missed while no worker ran are not sent late.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -114,3 +115,13 @@ def run_deadlines(session: Session, now: datetime, *, limit: int | None = None) 
         recorded += 1
     session.flush()
     return recorded
+
+
+DEADLINES_PER_PASS = 500
+
+
+def deadlines_task(session_factory: Callable[[], Session], now: datetime) -> int:
+    """The worker's task: record the reminders due now (a bounded batch) and commit, so that
+    the events' e-mails and webhooks are queued in the same transaction."""
+    with session_factory() as session, session.begin():
+        return run_deadlines(session, now, limit=DEADLINES_PER_PASS)

@@ -32,6 +32,7 @@ from app.events.service import Actor
 from app.i18n import gettext as _
 from app.idempotency.service import StoredResponse, run_once
 from app.models import Organisation, User
+from app.notify import service as notify
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
 from app.situations import service as situations
@@ -258,6 +259,7 @@ def create_user(
         "created": created,
         "link": invitations.url(settings.base_url(), token),
         "expires_at": invitation.expires_at,
+        "emailed": notify.invitation_emailed(session, invitation),
         "message": _("User created."),
     }
     return render(request, "admin/user_created.html", context)

@@ -45,7 +45,7 @@ def choose_language(
     secret = request.cookies.get(SESSION_COOKIE)
     found = sessions.resolve(session, secret, utcnow()) if secret else None
     if found is not None:
-        users.update(session, found[1], UserUpdate(language=chosen))
+        users.update(session, found[1], UserUpdate(language=chosen), by=found[1])
     response = RedirectResponse(safe_next(next_), status_code=303)
     remember_language(request, response, chosen)
     return response

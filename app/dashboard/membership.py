@@ -23,6 +23,7 @@ from app.core.vocab import SituationRole
 from app.events.service import Actor
 from app.i18n import gettext as _
 from app.models import Membership
+from app.notify import service as notify
 from app.situations import service as situations
 from app.situations.schemas import MembershipRead
 from app.users import service as users
@@ -110,6 +111,8 @@ class Invited:
     member: MembershipRead | None = None
     url: str | None = None
     expires_at: datetime | None = None
+    # Whether the link went by e-mail too; None: mail is off.
+    emailed: bool | None = None
     link_refused: bool = False
 
 
@@ -177,6 +180,7 @@ def invite(
                 session, user, lifetime=lifetime, by=access.user.id
             )
             typed.url, typed.expires_at = invitations.url(base_url, token), invitation.expires_at
+            typed.emailed = notify.invitation_emailed(session, invitation)
         else:
             typed.link_refused = True
     return typed

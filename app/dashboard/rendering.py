@@ -6,13 +6,11 @@ would answer, never problem+json. The API keeps its problem+json handlers untouc
 """
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from babel.dates import format_date, format_time
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
@@ -78,17 +76,6 @@ def _label(value: Any) -> str:
     return str(value).replace("_", " ").capitalize()
 
 
-def when(value: datetime | date | None) -> str:
-    """A date (or a moment, in UTC) written the request's language's way."""
-    if value is None:
-        return ""
-    locale = i18n.current()
-    if isinstance(value, datetime):
-        time = format_time(value, "short", tzinfo=UTC, locale=locale)
-        return f"{format_date(value, 'medium', locale=locale)} {time} UTC"
-    return format_date(value, "medium", locale=locale)
-
-
 def _by_role(owners: list[Any]) -> list[Any]:
     order = list(OwnerRole)
     return sorted(owners, key=lambda owner: (order.index(owner.role), owner.organisation.name))
@@ -111,7 +98,7 @@ def _environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters.update(
-        label=_label, when=when, percent=_percent, country=country_name, by_role=_by_role
+        label=_label, when=i18n.when, percent=_percent, country=country_name, by_role=_by_role
     )
     env.globals.update(
         statuses=list(ItemStatus),

@@ -17,8 +17,8 @@ from app.auth.access import SituationAccess
 from app.checklist import service as checklist
 from app.core.errors import Conflict, CycleClosed, Unprocessable
 from app.core.vocab import ReviewPolicy
-from app.dashboard.rendering import when
 from app.i18n import gettext as _
+from app.i18n import when
 from app.idempotency.service import StoredResponse, run_once
 from app.models import Update
 from app.ops.metrics import UPDATE_SUBMISSIONS

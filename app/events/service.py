@@ -1,4 +1,5 @@
-"""Write events in the same transaction as the change they record."""
+"""Write events in the same transaction as the change they record, with what they cause
+(``app.notify``: the e-mails, queued in that transaction too)."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.base import utcnow
 from app.core.schemas import jsonable
 from app.models import ChecklistItem, Event, Update, User
+from app.notify import service as notify
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def record(
         after=after,
     )
     session.add(event)
+    notify.on_event(session, event)
     return event
 
 
@@ -83,6 +86,7 @@ def record_item_change(
         item_has_lead=has_lead,
     )
     session.add(event)
+    notify.on_event(session, event)
     return event
 
 

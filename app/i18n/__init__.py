@@ -15,7 +15,9 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
+from babel.dates import format_date, format_time
 from babel.support import NullTranslations
 
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -81,6 +83,17 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural of a message, in the current language."""
     return _catalogs.get(current(), _english).ngettext(singular, plural, n)
+
+
+def when(value: datetime | date | None) -> str:
+    """A date (or a moment, in UTC) written the current language's way."""
+    if value is None:
+        return ""
+    locale = current()
+    if isinstance(value, datetime):
+        time = format_time(value, "short", tzinfo=UTC, locale=locale)
+        return f"{format_date(value, 'medium', locale=locale)} {time} UTC"
+    return format_date(value, "medium", locale=locale)
 
 
 def gettext_noop(message: str) -> str:

@@ -6,6 +6,7 @@ from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
 from app.models.organisation import Organisation
+from app.models.outbox import OutboundEmail
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
@@ -21,6 +22,7 @@ __all__ = [
     "Membership",
     "Obligation",
     "Organisation",
+    "OutboundEmail",
     "PopulationFigure",
     "ReportingCycle",
     "SignInFailure",

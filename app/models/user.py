@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +25,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     # The dashboard's language ("fr", "es", "ar", "en"); None: the browser's.
     language: Mapped[str | None] = mapped_column(String(8))
+    # The kinds of e-mail (``EmailKind`` values) the user turned off.
+    email_opt_out: Mapped[list[Any]] = mapped_column(default=list)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
 

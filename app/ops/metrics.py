@@ -1,8 +1,9 @@
-"""Prometheus metrics: requests by route and status, latency, update submissions, review backlog.
+"""Prometheus metrics: requests by route and status, latency, update submissions, review backlog,
+and the notifications' queue depth, delivery latency and failures.
 
 With several worker processes, ``crrf serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
-folder and ``/metrics`` aggregates every worker. The review backlog is read from the
-database at scrape time, so every worker reports the same figure.
+folder and ``/metrics`` aggregates every worker. The review backlog and the queue depth are
+read from the database at scrape time, so every worker reports the same figures.
 """
 
 import os
@@ -25,8 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
-from app.core.vocab import UpdateState
-from app.models import Update
+from app.core.vocab import EmailState, UpdateState
+from app.models import OutboundEmail, Update
 
 REQUESTS = Counter(
     "crrf_http_requests_total",
@@ -45,6 +46,23 @@ UPDATE_SUBMISSIONS = Counter(
     ["channel"],
 )
 
+NOTIFICATIONS_SENT = Counter(
+    "crrf_notifications_sent_total",
+    "Notifications delivered (an SMTP server accepted the e-mail), by channel.",
+    ["channel"],
+)
+NOTIFICATION_FAILURES = Counter(
+    "crrf_notification_failures_total",
+    "Failed delivery attempts, by channel and outcome (retry later, or gave up).",
+    ["channel", "outcome"],
+)
+DELIVERY_LATENCY = Histogram(
+    "crrf_notification_delivery_seconds",
+    "From a notification's queuing to its delivery, by channel.",
+    ["channel"],
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
+)
+
 
 class DatabaseCollector(Collector):
     """Figures read from the database at scrape time."""
@@ -57,11 +75,21 @@ class DatabaseCollector(Collector):
         backlog = GaugeMetricFamily(
             "crrf_review_backlog", "Partner updates submitted and waiting for review."
         )
+        depth = GaugeMetricFamily(
+            "crrf_notification_queue_depth",
+            "Notifications waiting to be delivered (pending or being sent), by channel.",
+            labels=["channel"],
+        )
         try:
             waiting = self.session.execute(
                 select(func.count())
                 .select_from(Update)
                 .where(Update.state == UpdateState.SUBMITTED)
+            ).scalar_one()
+            emails = self.session.execute(
+                select(func.count())
+                .select_from(OutboundEmail)
+                .where(OutboundEmail.state.in_((EmailState.PENDING, EmailState.SENDING)))
             ).scalar_one()
         except Exception:  # a scrape must answer even when the database does not
             self.session.rollback()
@@ -70,8 +98,10 @@ class DatabaseCollector(Collector):
             return
         up.add_metric([], 1)
         backlog.add_metric([], waiting)
+        depth.add_metric(["email"], emails)
         yield up
         yield backlog
+        yield depth
 
 
 def exposition(session: Session) -> tuple[bytes, str]:

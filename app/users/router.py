@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.auth.deps import CanChangeUser, CanReadUsers, CanWriteUsers, SelfOrAdmin, SignedIn
+from app.auth.deps import CanReadUsers, CanWriteUsers, SelfOrAdmin, SignedIn
 from app.core.deps import SessionDep
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate
 from app.idempotency.deps import IdempotencyDep
@@ -78,10 +78,11 @@ def get_user(user_id: uuid.UUID, _actor: SelfOrAdmin, session: SessionDep) -> Us
 
 @router.patch("/{user_id}")
 def update_user(
-    user_id: uuid.UUID, data: UserUpdate, _admin: CanChangeUser, session: SessionDep
+    user_id: uuid.UUID, data: UserUpdate, actor: SelfOrAdmin, session: SessionDep
 ) -> UserRead:
-    """Change a user's name, organisation, admin flag or active flag."""
-    return UserRead.model_validate(service.update(session, service.get(session, user_id), data))
+    """Change a user (admins); users change their own language and e-mail choices."""
+    target = service.get(session, user_id)
+    return UserRead.model_validate(service.update(session, target, data, by=actor))
 
 
 @router.get("/{user_id}/tokens")

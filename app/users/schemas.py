@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from app.core.schemas import InputModel, Name, OutputModel, PatchModel
-from app.core.vocab import SituationRole
+from app.core.vocab import EmailKind, SituationRole
 from app.organisations.schemas import OrganisationRef
 
 
@@ -30,6 +30,21 @@ Email = Annotated[
 InterfaceLanguage = Literal["en", "fr", "es", "ar"]
 
 
+def _distinct_kinds(kinds: list[EmailKind]) -> list[EmailKind]:
+    return sorted(set(kinds))
+
+
+EmailOptOut = Annotated[
+    list[EmailKind],
+    Field(
+        max_length=2 * len(EmailKind),
+        description="The kinds of e-mail the user does not want; the others are sent "
+        "(when mail is on).",
+    ),
+    AfterValidator(_distinct_kinds),
+]
+
+
 class UserCreate(InputModel):
     email: Email
     name: Name
@@ -38,7 +53,7 @@ class UserCreate(InputModel):
 
 
 class UserUpdate(PatchModel):
-    not_nullable = ("name", "is_admin", "is_active")
+    not_nullable = ("name", "is_admin", "is_active", "email_opt_out")
 
     name: Name | None = None
     organisation_id: uuid.UUID | None = None
@@ -47,6 +62,7 @@ class UserUpdate(PatchModel):
     language: InterfaceLanguage | None = Field(
         default=None, description="The dashboard's language; null: the browser's."
     )
+    email_opt_out: EmailOptOut | None = None
 
 
 class UserRead(OutputModel):
@@ -58,6 +74,7 @@ class UserRead(OutputModel):
     is_admin: bool
     is_active: bool
     language: InterfaceLanguage | None
+    email_opt_out: list[EmailKind]
     created_at: datetime
 
 

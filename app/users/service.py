@@ -7,9 +7,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import sessions
+from app.auth.policies import may_change_user
 from app.auth.tokens import display_prefix, hash_token, new_token
 from app.core.base import utcnow
-from app.core.errors import Conflict, NotFound, Unprocessable, field_error
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable, field_error
 from app.models import ApiToken, Membership, Organisation, Situation, User
 from app.users.schemas import UserCreate, UserUpdate
 
@@ -48,9 +49,16 @@ def create(session: Session, data: UserCreate) -> User:
     return get(session, user.id)
 
 
-def update(session: Session, user: User, data: UserUpdate) -> User:
-    """Apply the fields given in ``data``; deactivating a user ends their dashboard sessions."""
+def update(session: Session, user: User, data: UserUpdate, *, by: User) -> User:
+    """Apply the fields given in ``data``, as ``by`` may (admins: any; a user: their own
+    language and e-mail choices); deactivating a user ends their dashboard sessions."""
     changes = data.changes()
+    if not may_change_user(by, user.id, set(changes)):
+        raise Forbidden(
+            "Only admins change accounts; you may change your own language and email_opt_out."
+        )
+    if "email_opt_out" in changes:
+        changes["email_opt_out"] = [kind.value for kind in data.email_opt_out or []]
     if "organisation_id" in changes:
         _check_organisation(session, changes["organisation_id"])
     for field, value in changes.items():
