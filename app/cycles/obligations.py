@@ -170,12 +170,16 @@ def check_report(
     """The situation's cycles whose period holds a report's ``period``; ``CycleClosed`` (409)
     when one of them is closed."""
     start, end = period
+    # Shared locks: a cycle being closed waits for the reports in flight, and a report waits
+    # for a closing in flight (PostgreSQL; SQLite has a single writer anyway).
     cycles = session.scalars(
-        select(ReportingCycle).where(
+        select(ReportingCycle)
+        .where(
             ReportingCycle.situation_id == situation_id,
             ReportingCycle.period_start <= start,
             ReportingCycle.period_end >= end,
         )
+        .with_for_update(read=True)
     ).all()
     for cycle in cycles:
         if not rules.cycle_is_open(cycle.state, cycle.closes_on, cycle.reopened_at, today):
