@@ -1,6 +1,7 @@
 """A real SMTP server for the tests (aiosmtpd) on 127.0.0.1 and a free port, keeping what
 it receives; it can answer the next messages with a refusal (e.g. ``451``)."""
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.live import free_port
 
@@ -42,11 +44,43 @@ class SmtpSink:
         return [m for m in self.received() if m["To"] == address]
 
 
+@dataclass
+class Logins:
+    """An authenticator that accepts one user name and password, and notes who logged in."""
+
+    username: str
+    password: str
+    seen: list[str] = field(default_factory=list)
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            login, password = data.login.decode(), data.password.decode()
+            if (login, password) == (self.username, self.password):
+                self.seen.append(login)
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+
 @contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
-    """Run an SMTP server until the block ends."""
+def smtp_sink(
+    *,
+    starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+    logins: Logins | None = None,
+) -> Iterator[SmtpSink]:
+    """Run an SMTP server until the block ends: plain, requiring STARTTLS, or TLS from the
+    start (with the server's context), optionally requiring a login."""
     sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    options: dict[str, Any] = {}
+    if starttls is not None:
+        options.update(tls_context=starttls, require_starttls=True)
+    if logins is not None:
+        options.update(authenticator=logins, auth_required=True)
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=sink.port, ssl_context=implicit_tls, **options
+    )
     controller.start()
     try:
         yield sink

@@ -5,11 +5,14 @@ and the worker's (``run_once`` with a factory of sessions on that connection) se
 transaction. A real SMTP server (aiosmtpd on 127.0.0.1) receives the messages.
 """
 
+import ssl
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import trustme
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, func, select
@@ -29,7 +32,7 @@ from tests.conftest import app_on_connection
 from tests.factories import World, add_member, make_user
 from tests.helpers import assert_problem, state_fingerprint
 from tests.live import free_port
-from tests.smtp_sink import SmtpSink, smtp_sink, text_and_html
+from tests.smtp_sink import Logins, SmtpSink, smtp_sink, text_and_html
 from tests.test_dashboard import assert_page, csrf_of, sign_in
 
 SENDER = "CRRF Case Manager <crrf@example.org>"
@@ -531,3 +534,74 @@ class TestARoundEndToEnd:
         assert sent_by_day == [0, 1, 1, 2, 3]
         subjects = [m["Subject"] for m in sink.to(partner) if "5a" in m["Subject"]]
         assert len(set(subjects)) == 3, subjects
+
+
+class TestTls:
+    """STARTTLS, TLS from the start, and a login, against servers with a test CA's certificate
+    (``trustme``), which the client trusts through ``SSL_CERT_FILE`` as it would a real one."""
+
+    @pytest.fixture
+    def ca(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> trustme.CA:
+        ca = trustme.CA()
+        bundle = tmp_path / "ca.pem"
+        ca.cert_pem.write_to_path(str(bundle))
+        monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+        return ca
+
+    def server_context(self, ca: trustme.CA) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        return context
+
+    def send_one(
+        self, db: Session, world: World, connection: Connection, settings: Settings, url: str
+    ) -> int:
+        mail = with_mail(settings, url)
+        db.info.update(session_info(mail))
+        catalogs.load()
+        updates_service.review(
+            db, world.updates["own"].id, "return", "Add the list", Actor.of(world.users["admin"])
+        )
+        db.flush()
+        info = session_info(mail)
+        return send_due_emails(
+            lambda: Session(bind=connection, join_transaction_mode="create_savepoint", info=info),
+            utcnow(),
+        )
+
+    def test_starttls_with_a_login(
+        self, ca: trustme.CA, db: Session, world: World, connection: Connection, settings: Settings
+    ) -> None:
+        logins = Logins("mailer", "p@ss:word")
+        with smtp_sink(starttls=self.server_context(ca), logins=logins) as sink:
+            url = f"smtp://mailer:p%40ss%3Aword@127.0.0.1:{sink.port}?starttls=true"
+            assert self.send_one(db, world, connection, settings, url) == 1
+            assert len(sink.received()) == 1
+        assert logins.seen == ["mailer"]
+
+    def test_tls_from_the_start(
+        self, ca: trustme.CA, db: Session, world: World, connection: Connection, settings: Settings
+    ) -> None:
+        with smtp_sink(implicit_tls=self.server_context(ca)) as sink:
+            url = f"smtps://127.0.0.1:{sink.port}"
+            assert self.send_one(db, world, connection, settings, url) == 1
+            assert len(sink.received()) == 1
+
+    def test_an_untrusted_certificate_sends_nothing_and_keeps_the_message(
+        self,
+        ca: trustme.CA,
+        db: Session,
+        world: World,
+        connection: Connection,
+        settings: Settings,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        with smtp_sink(implicit_tls=self.server_context(ca)) as sink:
+            monkeypatch.delenv("SSL_CERT_FILE")  # the test CA is no longer trusted
+            url = f"smtps://127.0.0.1:{sink.port}"
+            assert self.send_one(db, world, connection, settings, url) == 0
+            assert sink.received() == []
+        [row] = outbox(db)
+        assert row.state is EmailState.PENDING and "CERTIFICATE_VERIFY_FAILED" in (
+            row.last_error or ""
+        )

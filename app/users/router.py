@@ -76,7 +76,10 @@ def get_user(user_id: uuid.UUID, _actor: SelfOrAdmin, session: SessionDep) -> Us
     return UserRead.model_validate(service.get(session, user_id))
 
 
-@router.patch("/{user_id}")
+@router.patch(
+    "/{user_id}",
+    responses={403: {"description": "Not an admin, and changing more than your own choices"}},
+)
 def update_user(
     user_id: uuid.UUID, data: UserUpdate, actor: SelfOrAdmin, session: SessionDep
 ) -> UserRead:
