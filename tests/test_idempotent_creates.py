@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on every POST that creates: situations, organisations, users, items.
+"""``Idempotency-Key`` on every POST that creates: situations, organisations, users, items,
+webhooks.
 
 One rule (``app.idempotency.service.run_once``) for all of them and for updates: a retry
 with the same key and body gets the first response again, marked ``Idempotent-Replayed``,
@@ -42,6 +43,12 @@ CREATES: dict[str, tuple[str, str, Payload]] = {
         lambda word: {"email": f"{word}@example.org", "name": f"Focal {word}"},
     ),
     "item": ("{s1}/items", "checklist_item", lambda word: {"code": f"5d.{word}", "title": word}),
+    # The replayed answer carries the signing secret again: only to the same user, key and body.
+    "webhook": (
+        "{s1}/webhooks",
+        "webhook_subscription",
+        lambda word: {"url": f"https://93.184.215.14/{word}", "event_types": ["crrf.item.changed"]},
+    ),
 }
 
 

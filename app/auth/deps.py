@@ -266,3 +266,4 @@ ExportsReader = Annotated[SituationAccess, Depends(situation_permission(P.EXPORT
 UpdatesLister = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_LIST))]
 UpdatesSubmitter = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_SUBMIT))]
 UpdatesReviewer = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_REVIEW))]
+WebhooksManager = Annotated[SituationAccess, Depends(situation_permission(P.WEBHOOKS_MANAGE))]

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     UPDATES_REVIEW = "updates:review"
     REPORTS_READ = "reports:read"
     EXPORTS_READ = "exports:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 P = Permission
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
             P.UPDATES_SUBMIT,
             P.UPDATES_READ_ALL,
             P.UPDATES_REVIEW,
+            P.WEBHOOKS_MANAGE,
         }
     ),
     SituationRole.PARTNER: frozenset(_MEMBER | {P.UPDATES_SUBMIT, P.UPDATES_READ_OWN}),

@@ -1,4 +1,7 @@
-"""Write events in the same transaction as the change they record."""
+"""Write events in the same transaction as the change they record, and what they cause.
+
+Each event is handed, as it is added, to the outboxes that notify of it (webhooks).
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -9,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.core.base import utcnow
 from app.core.schemas import jsonable
 from app.models import ChecklistItem, Event, Update, User
+from app.webhooks import outbox
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ def record(
         after=after,
     )
     session.add(event)
+    outbox.on_event(session, event)
     return event
 
 
@@ -83,6 +88,7 @@ def record_item_change(
         item_has_lead=has_lead,
     )
     session.add(event)
+    outbox.on_event(session, event)
     return event
 
 

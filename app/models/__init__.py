@@ -8,6 +8,7 @@ from app.models.organisation import Organisation
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
+from app.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -25,4 +26,6 @@ __all__ = [
     "Update",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -1,8 +1,9 @@
-"""Prometheus metrics: requests by route and status, latency, update submissions, review backlog.
+"""Prometheus metrics: requests by route and status, latency, update submissions, review backlog,
+webhook deliveries (queue depth, attempt latency, failures).
 
 With several worker processes, ``crrf serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
-folder and ``/metrics`` aggregates every worker. The review backlog is read from the
-database at scrape time, so every worker reports the same figure.
+folder and ``/metrics`` aggregates every worker. The review backlog and the webhook queue
+are read from the database at scrape time, so every worker reports the same figures.
 """
 
 import os
@@ -25,8 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
-from app.core.vocab import UpdateState
-from app.models import Update
+from app.core.vocab import DeliveryState, UpdateState
+from app.models import Update, WebhookDelivery
 
 REQUESTS = Counter(
     "crrf_http_requests_total",
@@ -44,6 +45,18 @@ UPDATE_SUBMISSIONS = Counter(
     "Partner updates recorded, by channel (single or batch).",
     ["channel"],
 )
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "crrf_webhook_delivery_seconds",
+    "Time a webhook delivery attempt took, from resolving the host to the response, by outcome.",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+WEBHOOK_FAILURES = Counter(
+    "crrf_webhook_delivery_failures_total",
+    "Failed webhook delivery attempts, by reason (status, redirect, timeout, connection, "
+    "refused, error).",
+    ["reason"],
+)
 
 
 class DatabaseCollector(Collector):
@@ -57,11 +70,19 @@ class DatabaseCollector(Collector):
         backlog = GaugeMetricFamily(
             "crrf_review_backlog", "Partner updates submitted and waiting for review."
         )
+        queue = GaugeMetricFamily(
+            "crrf_webhook_queue_depth", "Webhook deliveries waiting to be sent (pending)."
+        )
         try:
             waiting = self.session.execute(
                 select(func.count())
                 .select_from(Update)
                 .where(Update.state == UpdateState.SUBMITTED)
+            ).scalar_one()
+            pending = self.session.execute(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.state == DeliveryState.PENDING)
             ).scalar_one()
         except Exception:  # a scrape must answer even when the database does not
             self.session.rollback()
@@ -70,8 +91,10 @@ class DatabaseCollector(Collector):
             return
         up.add_metric([], 1)
         backlog.add_metric([], waiting)
+        queue.add_metric([], pending)
         yield up
         yield backlog
+        yield queue
 
 
 def exposition(session: Session) -> tuple[bytes, str]:
