@@ -207,6 +207,17 @@ class TestTargets:
         assert is_public("93.184.215.14") and is_public("2606:2800:21f:cb07:6820:80da:af6b:8b2c")
         assert not is_public("127.0.0.1") and not is_public("::ffff:10.0.0.1")
 
+    def test_a_host_name_is_sent_to_the_address_it_was_checked_at(
+        self, client: TestClient, world: World, db: Session, receiver: Receiver, run: Worker
+    ) -> None:
+        port = receiver.server.server_address[1]
+        subscribe(client, world, f"http://localhost:{port}/hook")
+        patch_5a(client, world)
+        assert run() == 1
+        [request] = receiver.requests
+        assert request.headers["host"] == f"localhost:{port}"
+        assert deliveries(db)[0].state is DeliveryState.DELIVERED
+
     def test_a_target_is_checked_again_when_sent(
         self, client: TestClient, world: World, db: Session, receiver: Receiver, run: Worker
     ) -> None:

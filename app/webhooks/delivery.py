@@ -36,7 +36,10 @@ LONGEST_RETRY = timedelta(hours=2)
 def run_due(
     session_factory: Callable[[], Session], now: datetime, settings: Settings | None = None
 ) -> int:
-    """Attempt the deliveries due at ``now`` (one batch); return how many were attempted."""
+    """Attempt the deliveries due at ``now`` (one batch); return how many were attempted.
+
+    Call it from a thread without a running event loop: it runs one of its own to send.
+    """
     settings = settings or get_settings()
     attempts = claim(session_factory, now, settings)
     if not attempts:
@@ -78,7 +81,7 @@ def claim(
             .limit(BATCH)
         )
         if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=WebhookDelivery, skip_locked=True)
+            stmt = stmt.with_for_update(of=WebhookDelivery, skip_locked=True, key_share=True)
         attempts = []
         for delivery, subscription in session.execute(stmt).all():
             delivery.state = DeliveryState.DELIVERING
@@ -128,7 +131,7 @@ def record_outcomes(
                 select(WebhookDelivery)
                 .where(WebhookDelivery.id.in_(ids))
                 .order_by(WebhookDelivery.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         }
         subscription_ids = sorted({d.subscription_id for d in deliveries.values()})
@@ -138,7 +141,9 @@ def record_outcomes(
                 select(WebhookSubscription)
                 .where(WebhookSubscription.id.in_(subscription_ids))
                 .order_by(WebhookSubscription.id)
-                .with_for_update()
+                # NO KEY UPDATE: deliveries queued meanwhile (their foreign key takes KEY
+                # SHARE on the subscription) do not wait for this transaction.
+                .with_for_update(key_share=True)
             )
         }
         window = timedelta(hours=settings.webhook_retry_hours)

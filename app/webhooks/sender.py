@@ -1,6 +1,6 @@
 """POST signed CloudEvents to receivers, each attempt bounded in time and in what is kept.
 
-Each attempt resolves the URL's host again and connects to the address it checked (the
+Each attempt resolves the URL's host again and connects to the addresses it checked (the
 URL's host still names the site: in ``Host``, and for TLS in SNI and the certificate
 check). The whole attempt, from the lookup to the end of the kept excerpt, must finish
 within ``webhook_timeout_seconds``; connecting, within ``webhook_connect_timeout_seconds``.
@@ -18,7 +18,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from app.config import Settings
-from app.webhooks.targets import Target, TargetRefused, resolve
+from app.webhooks.targets import UNRESOLVED, Target, TargetRefused, resolve
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "crrf-webhooks/1"
@@ -145,26 +145,35 @@ async def _post(
             attempt.webhook_id, sent_at, attempt.body
         ),
     }
-    request = client.build_request(
-        "POST",
-        url.copy_with(host=target.address),
-        content=attempt.body,
-        headers=headers,
-        extensions={"sni_hostname": target.host} if target.scheme == "https" else None,
-    )
-    response = await client.send(request, stream=True)
-    try:
-        kept = bytearray()
-        async for chunk in response.aiter_bytes():
-            kept += chunk
-            if len(kept) >= EXCERPT_BYTES:
-                break
-    finally:
-        await response.aclose()
-    return response.status_code, _excerpt(bytes(kept[:EXCERPT_BYTES]))
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" else None
+    for index, address in enumerate(target.addresses):
+        request = client.build_request(
+            "POST",
+            url.copy_with(host=address),
+            content=attempt.body,
+            headers=headers,
+            extensions=extensions,
+        )
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.ConnectError:
+            if index == len(target.addresses) - 1:
+                raise
+            continue  # as a client would: the host's next address
+        try:
+            return response.status_code, await _excerpt(response)
+        finally:
+            await response.aclose()
+    raise TargetRefused(UNRESOLVED)
 
 
-def _excerpt(raw: bytes) -> str | None:
-    """The body's start as text any database stores: controls (NUL too) replaced."""
-    text = raw.decode("utf-8", errors="replace")
+async def _excerpt(response: httpx.Response) -> str | None:
+    """The body's first KiB (the rest is never read), as text any database stores."""
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        kept += chunk
+        if len(kept) >= EXCERPT_BYTES:
+            break
+    text = bytes(kept[:EXCERPT_BYTES]).decode("utf-8", errors="replace")
+    # Controls (NUL too) replaced: PostgreSQL stores no NUL in text.
     return "".join("\ufffd" if char in _CONTROLS else char for char in text) or None

@@ -111,7 +111,9 @@ def get_delivery(
 ) -> WebhookDelivery:
     """Load a delivery of the subscription, or 404."""
     delivery = session.scalar(
-        deliveries_query(subscription.id).where(WebhookDelivery.id == delivery_id).with_for_update()
+        deliveries_query(subscription.id)
+        .where(WebhookDelivery.id == delivery_id)
+        .with_for_update(key_share=True)
     )
     if delivery is None:
         raise NotFound(_NO_DELIVERY)

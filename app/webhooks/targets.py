@@ -1,7 +1,7 @@
 """Where a webhook may be sent: http(s) URLs whose host resolves to public addresses only.
 
 Checked when a subscription is made and again before every attempt (a name can start
-resolving elsewhere); the attempt then connects to the address that was checked, so a
+resolving elsewhere); the attempt then connects to the addresses that were checked, so a
 second lookup cannot swap in another one.
 """
 
@@ -24,13 +24,13 @@ class TargetRefused(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """A URL checked for sending: its host, port, and the address to connect to."""
+    """A URL checked for sending: its host, port, and the addresses to connect to, in order."""
 
     url: str
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]
 
 
 def is_public(address: str) -> bool:
@@ -69,9 +69,9 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise TargetRefused(UNRESOLVED) from None
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise TargetRefused(UNRESOLVED)
     if not allow_private and not all(is_public(address) for address in addresses):
         raise TargetRefused(PRIVATE_REFUSED)
-    return Target(url, scheme, host, port, addresses[0])
+    return Target(url, scheme, host, port, addresses)
