@@ -12,6 +12,7 @@ from app.situations.router import router as situations_router
 from app.templates.router import router as templates_router
 from app.updates.router import router as updates_router
 from app.users.router import router as users_router
+from app.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 # Included one by one under the prefix (not through a parent router): each level of
@@ -27,6 +28,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     users_router,
     accounts_router,
     templates_router,
+    webhooks_router,
 )
 
 

@@ -162,6 +162,26 @@ class Settings(BaseSettings):
             raise ValueError("CRRF_MAIL_FROM is needed with CRRF_SMTP_URL")
         return self
 
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks target private, loopback, link-local and reserved "
+        "addresses (for development and tests; never in production).",
+    )
+    webhook_connect_timeout_seconds: float = Field(default=3, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=120,
+        description="A webhook delivery attempt, from resolving the host to the end of the "
+        "response, must finish within this; else it failed.",
+    )
+    webhook_retry_hours: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 7,
+        description="How long a failing delivery is retried, from its first attempt.",
+    )
+
     def base_url(self) -> str:
         """The public address of the service, without a trailing slash."""
         return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")

@@ -24,8 +24,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
+from app.core.base import utcnow
 from app.core.vocab import OwnerRole
-from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Obligation, Situation
+from app.models import (
+    ApiToken,
+    Base,
+    ChecklistItem,
+    Event,
+    ItemOwner,
+    Obligation,
+    Situation,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from tests.factories import World, open_cycle
 from tests.test_routes import api_routes
 
@@ -185,6 +196,52 @@ def obligations_call(connection: Connection, world: World, variant: str) -> "Cal
     url = cycle_url(connection, world, variant)
     oid = obligation_id(connection, url, variant)
     return Call("GET", f"{url}/obligations?limit=200", find=oid)
+
+
+def webhook(connection: Connection, world: World, variant: str) -> str:
+    """A webhook subscription of the variant's situation."""
+    wid = uuid.uuid4()
+    connection.execute(
+        insert(WebhookSubscription).values(
+            id=wid,
+            situation_id=situation(world, variant).id,
+            url="https://93.184.215.14/hooks",
+            event_types=["crrf.item.changed"],
+            secret="whsec_" + "A" * 43 + "=",
+            active=True,
+            failure_count=0,
+            created_at=utcnow(),
+        )
+    )
+    return str(wid)
+
+
+def delivery(connection: Connection, world: World, variant: str) -> tuple[str, str]:
+    """A webhook of the variant's situation with one failed delivery: (webhook, delivery)."""
+    wid, event_id, did = webhook(connection, world, variant), uuid.uuid4(), uuid.uuid4()
+    sid = situation(world, variant).id
+    connection.execute(
+        insert(Event).values(id=event_id, situation_id=sid, at=utcnow(), action="item.updated")
+    )
+    connection.execute(
+        insert(WebhookDelivery).values(
+            id=did,
+            subscription_id=uuid.UUID(wid),
+            event_id=event_id,
+            webhook_id=f"msg_{event_id.hex}",
+            event_type="crrf.item.changed",
+            payload={"specversion": "1.0", "id": str(event_id)},
+            state="failed",
+            attempts=3,
+            created_at=utcnow(),
+        )
+    )
+    return wid, str(did)
+
+
+def redeliver_url(connection: Connection, world: World, variant: str) -> str:
+    wid, did = delivery(connection, world, variant)
+    return sit_url(world, variant, f"/webhooks/{wid}/deliveries/{did}:redeliver")
 
 
 def token_id(connection: Connection, user_id: uuid.UUID) -> str:
@@ -473,6 +530,36 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
             "other_org": row(HIDDEN, HIDDEN, HIDDEN, 200, HIDDEN, HIDDEN),
             "other_situation": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
         },
+    ),
+    ("GET", "/api/v1/situations/{sid}/webhooks"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/webhooks"), find=webhook(c, w, v)),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/webhooks"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            sit_url(w, v, "/webhooks"),
+            {"url": f"https://93.184.215.14/{u}", "event_types": ["crrf.item.changed"]},
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/webhooks/{wid}"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("DELETE", "/api/v1/situations/{sid}/webhooks/{wid}"): (
+        lambda w, v, c, u: Call("DELETE", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
+        in_situation(row(204, 204, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/webhooks/{wid}/deliveries"): (
+        lambda w, v, c, u: Call(
+            "GET", sit_url(w, v, f"/webhooks/{delivery(c, w, v)[0]}/deliveries")
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/webhooks/{wid}/deliveries/{did}:redeliver"): (
+        lambda w, v, c, u: Call("POST", redeliver_url(c, w, v)),
+        in_situation(row(202, 202, 403, 403, 403, 404)),
     ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),

@@ -1,5 +1,6 @@
 """``Idempotency-Key`` on every POST that creates: situations, organisations, users, items,
 reporting cycles.
+webhooks.
 
 One rule (``app.idempotency.service.run_once``) for all of them and for updates: a retry
 with the same key and body gets the first response again, marked ``Idempotent-Replayed``,
@@ -53,6 +54,12 @@ CREATES: dict[str, tuple[str, str, Payload]] = {
             "due_date": "2030-04-15",
             "closes_on": "2030-04-30",
         },
+    ),
+    # The replayed answer carries the signing secret again: only to the same user, key and body.
+    "webhook": (
+        "{s1}/webhooks",
+        "webhook_subscription",
+        lambda word: {"url": f"https://93.184.215.14/{word}", "event_types": ["crrf.item.changed"]},
     ),
 }
 

@@ -257,3 +257,4 @@ CyclesReader = Annotated[SituationAccess, Depends(situation_permission(P.CYCLES_
 CyclesWriter = Annotated[SituationAccess, Depends(situation_permission(P.CYCLES_WRITE))]
 ObligationsLister = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_LIST))]
 ObligationsWaiver = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_WAIVE))]
+WebhooksManager = Annotated[SituationAccess, Depends(situation_permission(P.WEBHOOKS_MANAGE))]

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     OBLIGATIONS_LIST = "obligations:list"
     OBLIGATIONS_READ_ALL = "obligations:read_all"
     OBLIGATIONS_WAIVE = "obligations:waive"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 P = Permission
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
             P.OBLIGATIONS_LIST,
             P.OBLIGATIONS_READ_ALL,
             P.OBLIGATIONS_WAIVE,
+            P.WEBHOOKS_MANAGE,
         }
     ),
     SituationRole.PARTNER: frozenset(

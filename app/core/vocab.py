@@ -147,3 +147,25 @@ class EmailState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class WebhookEventType(StrEnum):
+    """What a webhook subscription may ask for: CloudEvents ``type`` values."""
+
+    ITEM_CHANGED = "crrf.item.changed"
+    ITEM_OWNERS_CHANGED = "crrf.item.owners_changed"
+    UPDATE_SUBMITTED = "crrf.update.submitted"
+    UPDATE_REVIEWED = "crrf.update.reviewed"
+    CYCLE_OPENED = "crrf.cycle.opened"
+    OBLIGATION_DUE_SOON = "crrf.obligation.due_soon"
+    OBLIGATION_OVERDUE = "crrf.obligation.overdue"
+    ITEM_STALE = "crrf.item.stale"
+
+
+class DeliveryState(StrEnum):
+    """A webhook delivery: waiting (``pending``), in flight, done, or given up on."""
+
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -1,5 +1,8 @@
-"""Write events in the same transaction as the change they record, with what they cause
-(``app.notify``: the e-mails, queued in that transaction too)."""
+"""Write events in the same transaction as the change they record, and what they cause.
+
+Each event is handed, as it is added, to the outboxes that notify of it: the e-mails
+(``app.notify``) and the webhooks (``app.webhooks.outbox``), queued in that transaction too.
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -11,6 +14,7 @@ from app.core.base import utcnow
 from app.core.schemas import jsonable
 from app.models import ChecklistItem, Event, Update, User
 from app.notify import service as notify
+from app.webhooks import outbox
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ def record(
     )
     session.add(event)
     notify.on_event(session, event)
+    outbox.on_event(session, event)
     return event
 
 
@@ -87,6 +92,7 @@ def record_item_change(
     )
     session.add(event)
     notify.on_event(session, event)
+    outbox.on_event(session, event)
     return event
 
 

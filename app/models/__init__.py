@@ -10,6 +10,7 @@ from app.models.outbox import OutboundEmail
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
+from app.models.webhook import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -30,4 +31,6 @@ __all__ = [
     "Update",
     "User",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

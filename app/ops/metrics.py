@@ -1,8 +1,9 @@
 """Prometheus metrics: requests by route and status, latency, update submissions, review backlog,
-and the notifications' queue depth, delivery latency and failures.
+the e-mails' queue depth, delivery latency and failures, and the webhook deliveries' (queue
+depth, attempt latency, failures).
 
 With several worker processes, ``crrf serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
-folder and ``/metrics`` aggregates every worker. The review backlog and the queue depth are
+folder and ``/metrics`` aggregates every worker. The review backlog and the queue depths are
 read from the database at scrape time, so every worker reports the same figures.
 """
 
@@ -26,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
-from app.core.vocab import EmailState, UpdateState
-from app.models import OutboundEmail, Update
+from app.core.vocab import DeliveryState, EmailState, UpdateState
+from app.models import OutboundEmail, Update, WebhookDelivery
 
 REQUESTS = Counter(
     "crrf_http_requests_total",
@@ -44,6 +45,18 @@ UPDATE_SUBMISSIONS = Counter(
     "crrf_update_submissions_total",
     "Partner updates recorded, by channel (single or batch).",
     ["channel"],
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "crrf_webhook_delivery_seconds",
+    "Time a webhook delivery attempt took, from resolving the host to the response, by outcome.",
+    ["outcome"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+WEBHOOK_FAILURES = Counter(
+    "crrf_webhook_delivery_failures_total",
+    "Failed webhook delivery attempts, by reason (status, redirect, timeout, connection, "
+    "refused, error).",
+    ["reason"],
 )
 
 NOTIFICATIONS_SENT = Counter(
@@ -80,6 +93,9 @@ class DatabaseCollector(Collector):
             "Notifications waiting to be delivered (pending or being sent), by channel.",
             labels=["channel"],
         )
+        queue = GaugeMetricFamily(
+            "crrf_webhook_queue_depth", "Webhook deliveries waiting to be sent (pending)."
+        )
         try:
             waiting = self.session.execute(
                 select(func.count())
@@ -91,6 +107,11 @@ class DatabaseCollector(Collector):
                 .select_from(OutboundEmail)
                 .where(OutboundEmail.state.in_((EmailState.PENDING, EmailState.SENDING)))
             ).scalar_one()
+            pending = self.session.execute(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.state == DeliveryState.PENDING)
+            ).scalar_one()
         except Exception:  # a scrape must answer even when the database does not
             self.session.rollback()
             up.add_metric([], 0)
@@ -99,9 +120,11 @@ class DatabaseCollector(Collector):
         up.add_metric([], 1)
         backlog.add_metric([], waiting)
         depth.add_metric(["email"], emails)
+        queue.add_metric([], pending)
         yield up
         yield backlog
         yield depth
+        yield queue
 
 
 def exposition(session: Session) -> tuple[bytes, str]:

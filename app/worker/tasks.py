@@ -12,6 +12,7 @@ from app.cycles.deadlines import deadlines_task
 from app.notify.delivery import send_due_emails
 from app.notify.outbox import SessionFactory
 from app.notify.service import queue_daily_digests
+from app.webhooks.delivery import run_due as deliver_webhooks
 
 Task = Callable[[SessionFactory, datetime], int]
 
@@ -19,4 +20,5 @@ TASKS: list[Task] = [
     deadlines_task,
     queue_daily_digests,
     send_due_emails,
+    deliver_webhooks,
 ]
