@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from app.accounts.router import router as accounts_router
 from app.checklist.router import router as checklist_router
+from app.cycles.router import router as cycles_router
 from app.exports.router import router as exports_router
 from app.organisations.router import router as organisations_router
 from app.reporting.router import router as reporting_router
@@ -21,6 +22,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     reporting_router,
     situations_router,
     exports_router,
+    cycles_router,
     organisations_router,
     users_router,
     accounts_router,

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         description="Rendered item-list pages a process keeps, checked against the database "
         "on every read (0: none).",
     )
+    page_table_cache_size: int = Field(
+        default=128,
+        ge=0,
+        le=100_000,
+        description="Rendered items tables of the dashboard's situation page a process keeps, "
+        "keyed by everything they show (0: none).",
+    )
     retry_after_seconds: int = Field(default=2, ge=1, le=3600)
     rate_limit_per_minute: int = Field(default=1200, ge=0, le=1_000_000)
     rate_limit_burst: int = Field(default=300, ge=1, le=1_000_000)

@@ -18,6 +18,7 @@ from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import AuthFailureLimitMiddleware, RateLimitMiddleware
+from app.dashboard.fragments import TableCache
 from app.dashboard.language import router as language_router
 from app.dashboard.router import router as dashboard_router
 from app.dashboard.router import static_files
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.templates = templates
     app.state.item_list_cache = ItemListCache(settings.item_list_cache_pages)
+    app.state.table_cache = TableCache(settings.page_table_cache_size)
 
     register_problem_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     # Added innermost first: metrics see every answer, 429s and 413s carry the headers.

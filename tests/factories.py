@@ -17,8 +17,10 @@ from app.checklist.schemas import OwnerIn, OwnersIn
 from app.config import Settings
 from app.core.db import make_engine
 from app.core.vocab import OrganisationType, OwnerRole, SituationRole
+from app.cycles import service as cycles
+from app.cycles.schemas import CycleCreate
 from app.events.service import SYSTEM
-from app.models import Membership, Organisation, Situation, Update, User
+from app.models import Membership, Organisation, ReportingCycle, Situation, Update, User
 from app.ops import migrations
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
@@ -228,3 +230,16 @@ def submit_update(
     item = checklist.item_ref(db, situation.id, code)
     data = UpdateIn.model_validate({"narrative": "Progress report", **fields})
     return updates_service.submit(db, access_for(db, situation, user), item, data)
+
+
+def open_cycle(db: Session, situation: Situation, **fields: Any) -> ReportingCycle:
+    """Open a reporting cycle (its obligations made from the owners), as the system."""
+    data: dict[str, Any] = {
+        "name": f"Cycle {uuid.uuid4().hex[:6]}",
+        "period_start": "2030-01-01",
+        "period_end": "2030-03-31",
+        "due_date": "2030-04-15",
+        "closes_on": "2030-04-30",
+    }
+    data.update(fields)
+    return cycles.create(db, situation.id, CycleCreate.model_validate(data), SYSTEM)

@@ -22,10 +22,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
 
 from app.core.vocab import OwnerRole
-from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Situation
-from tests.factories import World
+from app.models import ApiToken, Base, ChecklistItem, ItemOwner, Obligation, Situation
+from tests.factories import World, open_cycle
 from tests.test_routes import api_routes
 
 ACTORS = ("admin", "coordinator", "partner_a", "partner_b", "viewer", "outsider", "anonymous")
@@ -144,6 +145,46 @@ def item_version(connection: Connection, world: World, variant: str) -> int:
             ChecklistItem.code == item_code(variant),
         )
     ).scalar_one()
+
+
+def cycle_url(connection: Connection, world: World, variant: str, path: str = "") -> str:
+    """A new cycle of the variant's situation: its obligations are the leads' of 5a and 6a."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        cycle = open_cycle(session, situation(world, variant))
+        session.commit()
+        return sit_url(world, variant, f"/cycles/{cycle.id}{path}")
+    finally:
+        session.close()
+
+
+def obligation_id(connection: Connection, cycle_url: str, variant: str) -> str:
+    """The obligation of the variant's organisation (on its item) in the cycle at ``cycle_url``."""
+    cycle_id = uuid.UUID(cycle_url.split("/cycles/")[1].split("/")[0])
+    return str(
+        connection.execute(
+            select(Obligation.id).where(
+                Obligation.cycle_id == cycle_id, Obligation.item_code == item_code(variant)
+            )
+        ).scalar_one()
+    )
+
+
+def waive_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    oid = obligation_id(connection, url, variant)
+    return Call("POST", f"{url}/obligations/{oid}:waive", {"reason": "Office closed"})
+
+
+def owed_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    return Call("GET", "/api/v1/users/me/obligations", find=obligation_id(connection, url, variant))
+
+
+def obligations_call(connection: Connection, world: World, variant: str) -> "Call":
+    url = cycle_url(connection, world, variant)
+    oid = obligation_id(connection, url, variant)
+    return Call("GET", f"{url}/obligations?limit=200", find=oid)
 
 
 def token_id(connection: Connection, user_id: uuid.UUID) -> str:
@@ -386,6 +427,53 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         lambda w, v, c, u: Call("GET", "/api/v1/summary/export"),
         everywhere(row(200, 200, 200, 200, 200, 200)),
     ),
+    ("GET", "/api/v1/situations/{sid}/cycles"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/cycles")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/cycles"): (
+        lambda w, v, c, u: Call(
+            "POST",
+            sit_url(w, v, "/cycles"),
+            {
+                "name": f"Round {u}",
+                "period_start": "2030-01-01",
+                "period_end": "2030-03-31",
+                "due_date": "2030-04-15",
+                "closes_on": "2030-04-30",
+            },
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/cycles/{cid}"): (
+        lambda w, v, c, u: Call("GET", cycle_url(c, w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PATCH", "/api/v1/situations/{sid}/cycles/{cid}"): (
+        lambda w, v, c, u: Call(
+            "PATCH", cycle_url(c, w, v), {"state": "closed"}, {"If-Match": '"v1"'}
+        ),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    # Coordinators see every organisation's obligations, partners their own, viewers none.
+    ("GET", "/api/v1/situations/{sid}/cycles/{cid}/obligations"): (
+        lambda w, v, c, u: obligations_call(c, w, v),
+        in_situation(row(200, 200, 200, HIDDEN, 403, 404), row(200, 200, HIDDEN, 200, 403, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/cycles/{cid}/obligations/{oid}:waive"): (
+        lambda w, v, c, u: waive_call(c, w, v),
+        in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    # What the caller's organisation owes: NGO A's (partner_a), NGO B's (partner_b), and in
+    # s2 the refugee-led organisation's (the outsider's); UNHCR and admins owe nothing here.
+    ("GET", "/api/v1/users/me/obligations"): (
+        lambda w, v, c, u: owed_call(c, w, v),
+        {
+            "own": row(HIDDEN, HIDDEN, 200, HIDDEN, HIDDEN, HIDDEN),
+            "other_org": row(HIDDEN, HIDDEN, HIDDEN, 200, HIDDEN, HIDDEN),
+            "other_situation": row(HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, 200),
+        },
+    ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
         in_situation(row(200, 200, 200, 404, 404, 404), row(200, 200, 404, 200, 404, 404)),
@@ -481,11 +569,23 @@ PAGE_FORMS = {
     "/admin/organisations": {"name": "Registered by {actor}", "type": "other"},
     "/admin/users": {"email": "{actor}@created.example.org", "name": "Created"},
     "/situations/{sid}/items/5a/updates": {"narrative": "Sent by {actor}", "form_key": "{actor}"},
+    # A stale ETag: who may edit meets the conflict page (409), and nothing changes.
+    "/situations/{sid}/items/5a/edit": {"etag": '"0"', "status": "planned"},
+    "/situations/{sid}/items/5a/owners": {"etag": '"0"'},
+    "/situations/{sid}/members/{member}/role": {"role": "viewer"},
+    "/situations/{sid}/members/{member}/remove": {},
+    "/situations/{sid}/review": {"decision": "accept", "update_ids": "{update}"},
 }
 # 5a of s1 is NGO A's (partner_a); in s2, the refugee-led organisation's.
 REPORTS_ON_5A = {**IN_S1, "admin": 303, "coordinator": 303, "partner_a": 303, "partner_b": 403}
 REPORTS_ON_5A["viewer"] = 403
 REPORTS_IN_S2 = {**IN_S2, "admin": 303, "outsider": 303}
+COORDINATES_S1 = {**IN_S1, "partner_a": 403, "partner_b": 403, "viewer": 403}
+COORDINATES_S2 = IN_S2
+CONFLICT_S1 = {**COORDINATES_S1, "admin": 409, "coordinator": 409}
+CONFLICT_S2 = {**COORDINATES_S2, "admin": 409, "outsider": 409}
+CHANGED_S1 = {**COORDINATES_S1, "admin": 303, "coordinator": 303}
+CHANGED_S2 = {**COORDINATES_S2, "admin": 303, "outsider": 303}
 PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
@@ -493,6 +593,27 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/organisation"): {"own": EVERY_USER},
     ("GET", "/situations"): {"own": EVERY_USER},
     ("GET", "/situations/{sid}/items/5a"): {"own": IN_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/items/5a/edit"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/items/5a/owners"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/members"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("GET", "/situations/{sid}/review"): {"own": COORDINATES_S1, "other_situation": IN_S2},
+    ("POST", "/situations/{sid}/items/5a/edit"): {
+        "own": CONFLICT_S1,
+        "other_situation": CONFLICT_S2,
+    },
+    ("POST", "/situations/{sid}/items/5a/owners"): {
+        "own": CONFLICT_S1,
+        "other_situation": CONFLICT_S2,
+    },
+    ("POST", "/situations/{sid}/members/{member}/role"): {
+        "own": CHANGED_S1,
+        "other_situation": CHANGED_S2,
+    },
+    ("POST", "/situations/{sid}/members/{member}/remove"): {
+        "own": CHANGED_S1,
+        "other_situation": CHANGED_S2,
+    },
+    ("POST", "/situations/{sid}/review"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
     ("POST", "/situations/{sid}/items/5a/updates"): {
         "own": REPORTS_ON_5A,
         "other_situation": REPORTS_IN_S2,
@@ -520,7 +641,11 @@ def test_page_authorization_matrix(
     mismatches = []
     for variant, expected in PAGE_CASES[(method, path)].items():
         situation = world.s1 if variant == "own" else world.s2
-        url = path.replace("{sid}", str(situation.id)) + ("?format=csv" if "export" in path else "")
+        # A member of the situation, and an update of it waiting for review.
+        member = world.users["viewer" if variant == "own" else "stranger"].id
+        waiting = world.updates["own" if variant == "own" else "other_situation"].id
+        url = path.replace("{sid}", str(situation.id)).replace("{member}", str(member))
+        url += "?format=csv" if "export" in path else ""
         for actor in PAGE_ACTORS:
             savepoint = connection.begin_nested()
             try:
@@ -530,7 +655,7 @@ def test_page_authorization_matrix(
                     client.cookies.set(SESSION_COOKIE, world.cookies[actor])
                 if method == "POST":
                     fields = PAGE_FORMS[path]  # the path as written, before {sid} is filled
-                    data = {k: v.format(actor=actor) for k, v in fields.items()}
+                    data = {k: v.format(actor=actor, update=waiting) for k, v in fields.items()}
                     if actor != "anonymous":
                         data["csrf_token"] = csrf_of(client)
                 before = database_state(connection)

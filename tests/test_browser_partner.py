@@ -140,3 +140,42 @@ def test_a_draft_survives_a_reload_and_goes_once_sent(partner_ready: Served, par
     page.get_by_role("status").get_by_text("Your update was sent").wait_for()
     page.goto(url)
     assert page.get_by_label("What was done").input_value() == ""
+
+
+def test_a_viewer_finds_no_forms_and_a_crafted_post_is_refused(
+    partner_ready: Served, browser: Any
+) -> None:
+    served, world = partner_ready, partner_ready.world
+    response = httpx.post(
+        served.url + invitation_path(served.url, world, "viewer"),
+        data={"password": PASSWORD, "confirm": PASSWORD},
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    viewer = Page(browser, viewport=SIZES["phone"])
+    try:
+        viewer.sign_in(served, world.users["viewer"].email)
+        page = viewer.page
+        for path in ("", "/items/5a", "/review", "/items/5a/edit"):
+            page.goto(f"{served.situation()}{path}")
+            forms = page.locator("main form[method=post]")
+            assert forms.count() == 0, path
+        before = len(updates_of(served, "5a"))
+        page.goto(f"{served.situation()}/items/5a")
+        status = page.evaluate(
+            """async (url) => {
+                const body = new URLSearchParams({
+                    csrf_token: document.querySelector("input[name=csrf_token]").value,
+                    form_key: "crafted", narrative: "Crafted by hand",
+                });
+                const response = await fetch(url, {method: "POST", body});
+                return response.status;
+            }""",
+            f"{served.situation()}/items/5a/updates",
+        )
+        assert status == 403
+        assert len(updates_of(served, "5a")) == before
+        # The 403s the pages answered are logged by Chromium; nothing else may be.
+        assert [e for e in viewer.errors if "status of 403" not in e] == []
+    finally:
+        viewer.close()

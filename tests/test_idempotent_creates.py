@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on every POST that creates: situations, organisations, users, items.
+"""``Idempotency-Key`` on every POST that creates: situations, organisations, users, items,
+reporting cycles.
 
 One rule (``app.idempotency.service.run_once``) for all of them and for updates: a retry
 with the same key and body gets the first response again, marked ``Idempotent-Replayed``,
@@ -42,6 +43,17 @@ CREATES: dict[str, tuple[str, str, Payload]] = {
         lambda word: {"email": f"{word}@example.org", "name": f"Focal {word}"},
     ),
     "item": ("{s1}/items", "checklist_item", lambda word: {"code": f"5d.{word}", "title": word}),
+    "cycle": (
+        "{s1}/cycles",
+        "reporting_cycle",
+        lambda word: {
+            "name": f"Round {word}",
+            "period_start": "2030-01-01",
+            "period_end": "2030-03-31",
+            "due_date": "2030-04-15",
+            "closes_on": "2030-04-30",
+        },
+    ),
 }
 
 

@@ -253,3 +253,7 @@ ExportsReader = Annotated[SituationAccess, Depends(situation_permission(P.EXPORT
 UpdatesLister = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_LIST))]
 UpdatesSubmitter = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_SUBMIT))]
 UpdatesReviewer = Annotated[SituationAccess, Depends(situation_permission(P.UPDATES_REVIEW))]
+CyclesReader = Annotated[SituationAccess, Depends(situation_permission(P.CYCLES_READ))]
+CyclesWriter = Annotated[SituationAccess, Depends(situation_permission(P.CYCLES_WRITE))]
+ObligationsLister = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_LIST))]
+ObligationsWaiver = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_WAIVE))]

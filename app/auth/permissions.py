@@ -37,6 +37,11 @@ class Permission(StrEnum):
     UPDATES_REVIEW = "updates:review"
     REPORTS_READ = "reports:read"
     EXPORTS_READ = "exports:read"
+    CYCLES_READ = "cycles:read"
+    CYCLES_WRITE = "cycles:write"
+    OBLIGATIONS_LIST = "obligations:list"
+    OBLIGATIONS_READ_ALL = "obligations:read_all"
+    OBLIGATIONS_WAIVE = "obligations:waive"
 
 
 P = Permission
@@ -53,6 +58,7 @@ _MEMBER = {
     P.UPDATES_LIST,
     P.REPORTS_READ,
     P.EXPORTS_READ,
+    P.CYCLES_READ,
 }
 
 ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
@@ -67,8 +73,14 @@ ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
             P.UPDATES_SUBMIT,
             P.UPDATES_READ_ALL,
             P.UPDATES_REVIEW,
+            P.CYCLES_WRITE,
+            P.OBLIGATIONS_LIST,
+            P.OBLIGATIONS_READ_ALL,
+            P.OBLIGATIONS_WAIVE,
         }
     ),
-    SituationRole.PARTNER: frozenset(_MEMBER | {P.UPDATES_SUBMIT, P.UPDATES_READ_OWN}),
+    SituationRole.PARTNER: frozenset(
+        _MEMBER | {P.UPDATES_SUBMIT, P.UPDATES_READ_OWN, P.OBLIGATIONS_LIST}
+    ),
     SituationRole.VIEWER: frozenset(_MEMBER | {P.UPDATES_READ_ACCEPTED}),
 }

@@ -83,3 +83,13 @@ def update_scope(permissions: frozenset[Permission]) -> str | None:
     if Permission.UPDATES_READ_ACCEPTED in permissions:
         return "accepted"
     return None
+
+
+def obligation_scope(permissions: frozenset[Permission]) -> str | None:
+    """Whose obligations in a situation may this role see: "all", "own" (its organisation's)
+    or none (viewers)?"""
+    if Permission.OBLIGATIONS_READ_ALL in permissions:
+        return "all"
+    if Permission.OBLIGATIONS_LIST in permissions:
+        return "own"
+    return None

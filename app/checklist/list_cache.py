@@ -22,14 +22,13 @@ Why it cannot serve stale data:
 It is per process and bounded (least recently used pages go first).
 """
 
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from app.checklist.schemas import ItemRead
+from app.core.lru import LRU
 
 Fingerprint = tuple[Any, ...]
 
@@ -48,27 +47,16 @@ class ItemListCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pages: LRU[CachedPage] = LRU(size)
 
     def get(self, key: Hashable, fingerprint: Fingerprint) -> CachedPage | None:
         """The page kept under ``key`` if it was rendered under ``fingerprint``."""
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None or page.fingerprint != fingerprint:
-                return None
-            self._pages.move_to_end(key)
-            return page
+        page = self._pages.get(key)
+        return page if page is not None and page.fingerprint == fingerprint else None
 
     def put(self, key: Hashable, page: CachedPage) -> None:
         """Keep a page, forgetting the least recently used beyond ``size``."""
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+        self._pages.put(key, page)
 
     def __len__(self) -> int:
         return len(self._pages)

@@ -12,6 +12,7 @@ from app.core.base import utcnow
 from app.core.errors import Conflict, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import ItemStatus, OwnerRole
+from app.cycles.obligations import follow_owners
 from app.events.service import Actor, apply_changes, record_item_change
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 from app.templates.registry import TemplateRegistry
@@ -57,7 +58,11 @@ def patch_item(
 def set_owners(
     session: Session, item: ChecklistItem, data: OwnersIn, actor: Actor
 ) -> ChecklistItem:
-    """Replace the item's owners as one new version with one event."""
+    """Replace the item's owners as one new version with one event.
+
+    The open reporting cycles follow: new owners in a reporting role owe a report there, and
+    what removed owners still owed is waived (``app.cycles.obligations.follow_owners``).
+    """
     wanted = {(o.organisation_id, o.role) for o in data.owners}
     known = set(
         session.scalars(select(Organisation.id).where(Organisation.id.in_({o for o, _ in wanted})))
@@ -93,6 +98,7 @@ def set_owners(
         before={"owners": before},
         after={"owners": _owners_json(wanted)},
     )
+    follow_owners(session, item, wanted, actor)
     session.flush()
     return get_item(session, item.situation_id, item.code)
 

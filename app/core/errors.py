@@ -6,6 +6,7 @@
      ├── Forbidden             403
      ├── NotFound              404
      ├── Conflict              409
+     │    └── CycleClosed      409  (a report for the period of a closed reporting cycle)
      ├── PreconditionFailed    412
      ├── ContentTooLarge       413
      ├── Unprocessable         422  (carries ``errors``)
@@ -17,6 +18,7 @@ Services raise these; one handler in ``app.main`` renders them. Details are writ
 the client and never repeat what the client sent.
 """
 
+from datetime import date
 from typing import Any, ClassVar
 
 
@@ -75,6 +77,21 @@ class Conflict(AppError):
     title = "Conflict"
     slug = "conflict"
     default_detail = "The request conflicts with the current state of the resource."
+
+
+class CycleClosed(Conflict):
+    slug = "cycle-closed"
+    default_detail = "The reporting cycle of this period is closed."
+
+    def __init__(self, cycle_name: str, closes_on: date, *, by_coordinator: bool) -> None:
+        self.cycle_name = cycle_name
+        self.closes_on = closes_on
+        self.by_coordinator = by_coordinator
+        how = "was closed by a coordinator" if by_coordinator else f"closed on {closes_on}"
+        super().__init__(
+            f"The reporting cycle “{cycle_name}” {how}: reports for its period are "
+            "refused; ask a coordinator to reopen it."
+        )
 
 
 class PreconditionFailed(AppError):

@@ -55,6 +55,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Read the resource again; retry a concurrent request to get its result.",
         ),
         ProblemType(
+            "cycle-closed", 409, "Conflict",
+            "The report's period lies in a reporting cycle whose closing date has passed (or "
+            "that a coordinator closed); late reports are refused until it is reopened.",
+            "Ask a coordinator of the situation to reopen the cycle, then send the report again.",
+        ),
+        ProblemType(
             "precondition-failed", 412, "Precondition Failed",
             "`If-Match` names a version that is no longer current: someone changed the "
             "resource since you read it.",

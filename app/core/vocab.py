@@ -115,6 +115,22 @@ class UpdateState(StrEnum):
     RETURNED = "returned"
 
 
+class CycleState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ObligationState(StrEnum):
+    """``overdue`` is derived when read (``app.cycles.rules``), never stored."""
+
+    DUE = "due"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+    OVERDUE = "overdue"
+    WAIVED = "waived"
+
+
 class EmailKind(StrEnum):
     """What an e-mail is about; each kind can be turned off by its recipient."""
 

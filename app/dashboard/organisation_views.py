@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from app.checklist import service as checklist
 from app.checklist.schemas import ItemRead
 from app.core.vocab import OwnerRole, SituationRole
-from app.models import Organisation, Situation, Update, User
+from app.cycles import service as cycles
+from app.cycles.schemas import ObligationRead
+from app.models import ChecklistItem, Organisation, Situation, Update, User
 from app.situations import service as situations
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
@@ -40,6 +42,15 @@ class SituationItems:
 
 
 @dataclass(frozen=True)
+class OwedReport:
+    """A report the organisation owes in an open cycle, on an item of a situation."""
+
+    obligation: ObligationRead
+    situation: Situation
+    item: ChecklistItem
+
+
+@dataclass(frozen=True)
 class Workspace:
     """The organisation's page: where it owns items, what was returned, what is due."""
 
@@ -47,6 +58,7 @@ class Workspace:
     situations: list[SituationItems]
     returned: list[Update]
     situation_names: dict[uuid.UUID, str]
+    owed: list[OwedReport] = field(default_factory=list)
 
     @property
     def due(self) -> list[tuple[Situation, OwnedItem]]:
@@ -99,4 +111,19 @@ def workspace(
     groups.sort(key=lambda g: (g.situation.name, g.situation.id))
     returned = list(session.scalars(updates.returned_to(organisation.id, user.id)))
     names = situations.names_of(session, {u.situation_id for u in returned})
-    return Workspace(organisation, groups, returned, names)
+    loaded = {group.situation.id: group.situation for group in groups}
+    return Workspace(organisation, groups, returned, names, _owed(session, user, now, loaded))
+
+
+def _owed(
+    session: Session, user: User, now: datetime, loaded: dict[uuid.UUID, Situation]
+) -> list[OwedReport]:
+    """The reports owed in open cycles, soonest due first, with their situation and item."""
+    today = now.date()
+    owed = []
+    for obligation, _, item in session.execute(cycles.reports_owed(user, today)).all():
+        if obligation.situation_id not in loaded:
+            loaded[obligation.situation_id] = situations.load(session, obligation.situation_id)
+        read = cycles.obligation_read(obligation, today)
+        owed.append(OwedReport(read, loaded[obligation.situation_id], item))
+    return owed

@@ -169,6 +169,11 @@ def render(
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def fragment(request: Request, name: str, context: dict[str, Any]) -> str:
+    """Render a piece of a page (a template that extends nothing) to HTML."""
+    return templates.env.get_template(name).render({"request": request, **context})
+
+
 def error_page(
     request: Request,
     status_code: int,

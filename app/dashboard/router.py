@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
 from app.auth.permissions import Permission
@@ -22,6 +23,7 @@ from app.core.vocab import ItemStatus, PillarCode
 from app.dashboard import (
     admin,
     coordinator,
+    fragments,
     item_page,
     members,
     organisation_views,
@@ -38,8 +40,9 @@ from app.dashboard.deps import (
     csrf_protected,
     same_origin,
 )
+from app.dashboard.fragments import TableCacheDep
 from app.dashboard.params import Blank, PageCursor
-from app.dashboard.rendering import STATIC_DIR, PageRoute, render
+from app.dashboard.rendering import STATIC_DIR, PageRoute, fragment, render
 
 router = APIRouter(
     route_class=PageRoute,
@@ -96,6 +99,7 @@ def situation_page(
     session: SessionDep,
     registry: RegistryDep,
     cache: ItemListCacheDep,
+    tables: TableCacheDep,
     pillar: PillarFilter = None,
     status: StatusFilter = None,
     owner: OwnerFilter = None,
@@ -109,14 +113,29 @@ def situation_page(
         session, access, registry, cache, filters, now=now, cursor=cursor
     )
     summary = views.summary(session, access, registry, now)
+    pillars = [views.PillarView(p) for p in summary.pillars]
+    pillar_titles = {p.code.value: p.title for p in summary.pillars}
+    table = {
+        "situation": access.situation,
+        "sid": access.situation.id,
+        "pillars": pillars,
+        "pillar_titles": pillar_titles,
+        "rows": rows,
+        "filters": filters,
+    }
+    key = fragments.table_key(access.situation, rows, filters.active)
+    items_table = fragments.rendered(
+        tables, key, lambda: fragment(request, "_items_table.html", table)
+    )
     context = {
         "user": access.user,
         "access": access,
         "situation": access.situation,
         "can_review": access.can(Permission.UPDATES_REVIEW),
         "summary": summary,
-        "pillars": [views.PillarView(p) for p in summary.pillars],
-        "pillar_titles": {p.code.value: p.title for p in summary.pillars},
+        "pillars": pillars,
+        "pillar_titles": pillar_titles,
+        "items_table": Markup(items_table),  # noqa: S704 - rendered by our autoescaped template
         "filters": filters,
         "owners": views.owning_organisations(session, access, now=now),
         "population": seeing_views.population(session, access),

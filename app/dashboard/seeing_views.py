@@ -34,8 +34,8 @@ def accepted_updates(session: Session, item_id: uuid.UUID) -> list[UpdateRead]:
 
 def population(session: Session, access: SituationAccess) -> list[PopulationFigureRead]:
     """The situation's population figures, by type and date."""
-    loaded = situations.load(session, access.situation.id)
-    return [situations.population_read(row) for row in loaded.population]
+    rows = situations.population_of(session, access.situation.id)
+    return [situations.population_read(row) for row in rows]
 
 
 def pillar_titles(

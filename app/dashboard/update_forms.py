@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
 from app.checklist import service as checklist
-from app.core.errors import Conflict, Unprocessable
+from app.core.errors import Conflict, CycleClosed, Unprocessable
 from app.core.vocab import ReviewPolicy
 from app.i18n import gettext as _
+from app.i18n import when
 from app.idempotency.service import StoredResponse, run_once
 from app.models import Update
 from app.ops.metrics import UPDATE_SUBMISSIONS
@@ -162,6 +163,21 @@ class Submitted:
     form_key: str | None = None
 
 
+def _closed_message(closed: CycleClosed) -> str:
+    """Why a report for the period of a closed cycle was refused, in the page's language."""
+    if closed.by_coordinator:
+        message = _(
+            "The reporting cycle “%(name)s” was closed by a coordinator: reports for its "
+            "period are refused. Ask a coordinator to reopen it, or correct the period."
+        )
+    else:
+        message = _(
+            "The reporting cycle “%(name)s” closed on %(date)s: reports for its period are "
+            "refused. Ask a coordinator to reopen it, or correct the period."
+        )
+    return message % {"name": closed.cycle_name, "date": when(closed.closes_on)}
+
+
 def _scope(access: SituationAccess, code: str) -> str:
     return f"page:update:{access.situation.id}:{code}"
 
@@ -201,6 +217,8 @@ def submit(session: Session, access: SituationAccess, code: str, typed: TypedUpd
                     work=work,
                 )
             return Submitted(location=stored.headers["Location"])
+        except CycleClosed as closed:
+            return Submitted(errors={"": [_closed_message(closed)]})
         except Conflict:
             if attempt:
                 raise

@@ -3,6 +3,7 @@
 from app.core.base import Base
 from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
+from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
@@ -19,9 +20,11 @@ __all__ = [
     "Invitation",
     "ItemOwner",
     "Membership",
+    "Obligation",
     "Organisation",
     "OutboundEmail",
     "PopulationFigure",
+    "ReportingCycle",
     "SignInFailure",
     "Situation",
     "Update",

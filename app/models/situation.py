@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.base import Base, Timestamps, UUIDPrimaryKey, same_as_created, str_enum, utcnow
@@ -27,6 +27,8 @@ class Situation(UUIDPrimaryKey, Timestamps, Base):
         str_enum(ReviewPolicy, "review_policy"), default=ReviewPolicy.REVIEW
     )
     stale_after_days: Mapped[int] = mapped_column(Integer, default=90)
+    # How many days before a cycle's due date the ``obligation.due_soon`` reminder goes.
+    reminder_days_before: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     population: Mapped[list["PopulationFigure"]] = relationship(

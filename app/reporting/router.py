@@ -11,6 +11,7 @@ from app.core.deps import RegistryDep, SessionDep
 from app.core.errors import Unprocessable, field_error
 from app.core.schemas import CountryCode
 from app.core.vocab import Phase
+from app.cycles.figures import ReportingScope
 from app.reporting import service
 from app.reporting.schemas import Rollup, SituationSummary
 from app.templates.deps import Language
@@ -29,7 +30,10 @@ def situation_summary(
         Query(description="A past day (YYYY-MM-DD): the summary at its end, rebuilt from events."),
     ] = None,
 ) -> SituationSummary:
-    """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review."""
+    """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review.
+
+    With the current reporting cycle's figures per organisation (`reporting`).
+    """
     now = utcnow()
     if as_of is not None and (as_of > now.date() or as_of.year < 1900):
         raise Unprocessable(
@@ -44,6 +48,7 @@ def situation_summary(
         now=now,
         as_of=as_of,
         language=language,
+        reporting=ReportingScope.of(access),
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from app.core.vocab import ItemStatus, Phase, PillarCode
+from app.cycles.schemas import ReportingFigures
 
 
 class Figures(BaseModel):
@@ -38,6 +39,11 @@ class SituationSummary(Figures):
     generated_at: datetime
     stale_after_days: int
     pillars: list[PillarFigures]
+    reporting: ReportingFigures | None = Field(
+        default=None,
+        description="The current reporting cycle (the open one whose period holds today, else "
+        "the latest open one) per organisation; null without one, and with `as_of`.",
+    )
 
 
 class RollupSituation(Figures):

@@ -31,6 +31,7 @@ from app.auth.policies import situation_permissions, update_scope
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
 from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateState
+from app.cycles.figures import ReportingScope, reporting_figures
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
     PillarFigures,
@@ -243,10 +244,12 @@ def situation_summary(
     now: datetime,
     as_of: date | None = None,
     language: str | None = None,
+    reporting: ReportingScope | None = None,
 ) -> SituationSummary:
     """Figures for the situation and each pillar, now or at the end of ``as_of``.
 
-    ``pending_review`` counts the updates of ``pending`` (see ``pending_scope``).
+    ``pending_review`` counts the updates of ``pending`` (see ``pending_scope``). With
+    ``reporting``, and now, the current cycle's figures for the organisations it names.
     """
     moment = end_of_day(as_of) if as_of else now
     today = as_of or now.date()
@@ -295,6 +298,11 @@ def situation_summary(
         in_place_share=round(by_status[ItemStatus.IN_PLACE] / applicable, 4) if applicable else 0.0,
         pillars=pillars,
         pending_review=None if pending is None else sum(p.pending_review or 0 for p in pillars),
+        reporting=(
+            reporting_figures(session, situation.id, today, reporting)
+            if reporting is not None and as_of is None
+            else None
+        ),
         **totals,
     )
 

@@ -65,6 +65,15 @@ class PopulationFigureRead(OutputModel):
 OriginCountries = Annotated[list[CountryCode], Field(max_length=50)]
 Population = Annotated[list[PopulationFigureIn], Field(max_length=200)]
 StaleAfterDays = Annotated[int, Field(ge=1, le=3650)]
+ReminderDays = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=60,
+        description="Days before a reporting cycle's due date that the `obligation.due_soon` "
+        "reminder goes (0: none before the day itself).",
+    ),
+]
 
 
 def _unique_population(figures: list[PopulationFigureIn] | None) -> None:
@@ -83,6 +92,7 @@ class SituationCreate(InputModel):
     population: Population = Field(default_factory=list)
     review_policy: ReviewPolicy = ReviewPolicy.REVIEW
     stale_after_days: StaleAfterDays = 90
+    reminder_days_before: ReminderDays = 3
     template_id: str = Field(default="crrf-annex-i", pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
     template_version: str | None = Field(
         default=None, pattern=r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,31}$", description="Default: newest."
@@ -105,6 +115,7 @@ class SituationUpdate(PatchModel):
         "population",
         "review_policy",
         "stale_after_days",
+        "reminder_days_before",
     )
 
     name: Name | None = None
@@ -116,6 +127,7 @@ class SituationUpdate(PatchModel):
     population: Population | None = Field(default=None, description="Replaces every figure.")
     review_policy: ReviewPolicy | None = None
     stale_after_days: StaleAfterDays | None = None
+    reminder_days_before: ReminderDays | None = None
 
     @model_validator(mode="after")
     def _checks(self) -> Self:
@@ -136,6 +148,7 @@ class SituationRead(OutputModel):
     population: list[PopulationFigureRead]
     review_policy: ReviewPolicy
     stale_after_days: int
+    reminder_days_before: int
     template_id: str
     template_version: str
     version: int

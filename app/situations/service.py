@@ -60,6 +60,17 @@ def population_read(row: PopulationFigure) -> PopulationFigureRead:
     )
 
 
+def population_of(session: Session, situation_id: uuid.UUID) -> list[PopulationFigure]:
+    """A situation's population figures, by type and date (one statement)."""
+    return list(
+        session.scalars(
+            select(PopulationFigure)
+            .where(PopulationFigure.situation_id == situation_id)
+            .order_by(PopulationFigure.population_type, PopulationFigure.date)
+        )
+    )
+
+
 def situation_read(situation: Situation, role: SituationRole | None) -> SituationRead:
     """Describe a situation (its population must be loaded)."""
     fields = {

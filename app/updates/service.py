@@ -14,6 +14,7 @@ from app.core.base import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound
 from app.core.schemas import jsonable
 from app.core.vocab import PillarCode, ReviewPolicy, UpdateState
+from app.cycles import obligations, rules
 from app.events.service import Actor, record, record_item_change
 from app.models import ChecklistItem, Membership, Organisation, Update
 from app.updates.schemas import UpdateIn
@@ -108,12 +109,15 @@ def check_may_submit(access: SituationAccess, item: ItemRef) -> None:
 def submit(session: Session, access: SituationAccess, item: ItemRef, data: UpdateIn) -> Update:
     """Record a partner's update on an item; accept it at once where review is off.
 
-    Read ``item`` with the submitter's organisation as its reporter (``item_ref``): it is
-    then in the session already.
+    It fulfils the organisation's obligations on the item in the cycles its period lies in;
+    ``CycleClosed`` (409) when one of them is closed. Read ``item`` with the submitter's
+    organisation as its reporter (``item_ref``): it is then in the session already.
     """
     check_may_submit(access, item)
     actor = Actor.of(access.user)
     now = utcnow()
+    period = rules.report_period(data.period_start, data.period_end, now.date())
+    cycles = obligations.check_report(session, item.situation_id, period, now.date())
     update = Update(
         id=uuid.uuid4(),
         situation_id=item.situation_id,
@@ -146,6 +150,7 @@ def submit(session: Session, access: SituationAccess, item: ItemRef, data: Updat
     if access.situation.review_policy is ReviewPolicy.AUTO_ACCEPT:
         _accept(session, update, actor, comment=None, now=now)
     session.flush()
+    obligations.fulfil(session, update, cycles)
     return update
 
 
@@ -185,6 +190,7 @@ def review(
             after={**_summary(update), "review_comment": comment},
         )
     session.flush()
+    obligations.follow_review(session, update)
     return get(session, update.id)
 
 

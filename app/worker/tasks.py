@@ -8,6 +8,7 @@ idle worker pauses and a busy one goes on at once. A task does a bounded amount 
 from collections.abc import Callable
 from datetime import datetime
 
+from app.cycles.deadlines import deadlines_task
 from app.notify.delivery import send_due_emails
 from app.notify.outbox import SessionFactory
 from app.notify.service import queue_daily_digests
@@ -15,6 +16,7 @@ from app.notify.service import queue_daily_digests
 Task = Callable[[SessionFactory, datetime], int]
 
 TASKS: list[Task] = [
+    deadlines_task,
     queue_daily_digests,
     send_due_emails,
 ]

@@ -1,0 +1,1 @@
+"""Reporting cycles: rounds of reporting, the obligations they create, their deadlines."""
