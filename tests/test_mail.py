@@ -499,43 +499,6 @@ def test_the_outbox_counts_nothing_extra_for_unrelated_events(
     assert mail_db.scalar(select(func.count()).select_from(OutboundEmail)) == 0
 
 
-class TestARoundEndToEnd:
-    """A coordinator opens a cycle; as its due date nears, passes and is gone, the worker's
-    passes (deadlines, then e-mails) mail NGO A's partner each reminder once."""
-
-    def test_the_reminders_of_a_cycle_arrive_once_each(
-        self, mail_client: TestClient, world: World, sink: SmtpSink, sessions: SessionFactory
-    ) -> None:
-        def noon(day: str) -> datetime:
-            return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
-
-        with frozen_now(noon("2030-01-10")):
-            response = mail_client.post(
-                world.url("/cycles"),
-                json={
-                    "name": "First quarter 2030",
-                    "period_start": "2030-01-01",
-                    "period_end": "2030-03-31",
-                    "due_date": "2030-04-15",
-                    "closes_on": "2030-04-30",
-                },
-                headers=world.headers("coordinator"),
-            )
-            assert response.status_code == 201, response.text
-        partner = world.users["partner_a"].email
-        sent_by_day = []
-        for day in ("2030-04-01", "2030-04-13", "2030-04-13", "2030-04-15", "2030-04-16"):
-            with frozen_now(noon(day)):
-                while run_once(sessions, utcnow()):
-                    pass
-            sent_by_day.append(len([m for m in sink.to(partner) if "5a" in m["Subject"]]))
-        # 5a is NGO A's (lead): soon (3 days before), today, overdue, once each; nothing on
-        # 1 April, nothing more on the second pass of the 13th.
-        assert sent_by_day == [0, 1, 1, 2, 3]
-        subjects = [m["Subject"] for m in sink.to(partner) if "5a" in m["Subject"]]
-        assert len(set(subjects)) == 3, subjects
-
-
 class TestTls:
     """STARTTLS, TLS from the start, and a login, against servers with a test CA's certificate
     (``trustme``), which the client trusts through ``SSL_CERT_FILE`` as it would a real one."""
@@ -605,3 +568,40 @@ class TestTls:
         assert row.state is EmailState.PENDING and "CERTIFICATE_VERIFY_FAILED" in (
             row.last_error or ""
         )
+
+
+class TestARoundEndToEnd:
+    """A coordinator opens a cycle; as its due date nears, passes and is gone, the worker's
+    passes (deadlines, then e-mails) mail NGO A's partner each reminder once."""
+
+    def test_the_reminders_of_a_cycle_arrive_once_each(
+        self, mail_client: TestClient, world: World, sink: SmtpSink, sessions: SessionFactory
+    ) -> None:
+        def noon(day: str) -> datetime:
+            return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+        with frozen_now(noon("2030-01-10")):
+            response = mail_client.post(
+                world.url("/cycles"),
+                json={
+                    "name": "First quarter 2030",
+                    "period_start": "2030-01-01",
+                    "period_end": "2030-03-31",
+                    "due_date": "2030-04-15",
+                    "closes_on": "2030-04-30",
+                },
+                headers=world.headers("coordinator"),
+            )
+            assert response.status_code == 201, response.text
+        partner = world.users["partner_a"].email
+        sent_by_day = []
+        for day in ("2030-04-01", "2030-04-13", "2030-04-13", "2030-04-15", "2030-04-16"):
+            with frozen_now(noon(day)):
+                while run_once(sessions, utcnow()):
+                    pass
+            sent_by_day.append(len([m for m in sink.to(partner) if "5a" in m["Subject"]]))
+        # 5a is NGO A's (lead): soon (3 days before), today, overdue, once each; nothing on
+        # 1 April, nothing more on the second pass of the 13th.
+        assert sent_by_day == [0, 1, 1, 2, 3]
+        subjects = [m["Subject"] for m in sink.to(partner) if "5a" in m["Subject"]]
+        assert len(set(subjects)) == 3, subjects

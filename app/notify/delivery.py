@@ -5,9 +5,9 @@ sent right after the server accepted it, in a transaction of its own. A worker k
 between leaves its lease to run out, and the message is sent again: the one duplicate
 SMTP cannot rule out, which the message's stable ``Message-ID`` lets mail clients fold.
 
-A refusal of one message (4xx: later, with backoff; 5xx: given up) leaves the connection
-in use; a connection that cannot be made or breaks ends the run, and the batch's messages
-are retried later.
+One connection serves a run's batches. A refusal of one message (4xx: later, with
+backoff; 5xx: given up) leaves it in use; a connection that cannot be made or breaks ends
+the run, and the batch's messages are retried later.
 """
 
 import logging
@@ -15,8 +15,10 @@ import smtplib
 import socket
 import ssl
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 
 from app.core.base import utcnow
 from app.notify import outbox
@@ -37,8 +39,10 @@ _MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, sm
 
 def connect(target: SmtpTarget) -> smtplib.SMTP:
     """Open an SMTP session: TLS from the start, or upgraded with STARTTLS, then log in."""
-    context = ssl.create_default_context()
     hostname = socket.gethostname()  # never a DNS lookup (smtplib's default does one)
+    # The system's trusted certificates (or SSL_CERT_FILE's); loading them takes a while,
+    # so only when TLS is used.
+    context = ssl.create_default_context() if target.implicit_tls or target.starttls else None
     connection: smtplib.SMTP
     if target.implicit_tls:
         connection = smtplib.SMTP_SSL(
@@ -63,21 +67,49 @@ def connect(target: SmtpTarget) -> smtplib.SMTP:
     return connection
 
 
-def build(message: Claimed, sender: str) -> EmailMessage:
-    """The MIME message: plain text with an HTML alternative, in the recipient's language."""
-    email = EmailMessage()
-    email["From"] = sender
+def build(message: Claimed, sender: str) -> MIMEMultipart:
+    """The MIME message: plain text with an HTML alternative, in the recipient's language.
+
+    Built with the ``email.mime`` classes: the newer ``EmailMessage`` parses every header it
+    is given, which cost more than sending the message.
+    """
+    email = MIMEMultipart("alternative")
+    name, address = parseaddr(sender)
+    email["From"] = formataddr((name, address), charset="utf-8")
     email["To"] = message.to_address
-    email["Subject"] = message.subject
+    subject = message.subject
+    email["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     email["Date"] = format_datetime(utcnow())
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = address.rpartition("@")[2] or "localhost"
     # The same on every attempt, so that a copy sent twice can be recognised.
     email["Message-ID"] = f"<{message.id}@{domain}>"
+    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.text_body)
-    email.add_alternative(message.html_body, subtype="html")
-    email["Content-Language"] = message.language  # after the content, which clears Content-*
+    email.attach(MIMEText(message.text_body, "plain", "utf-8"))
+    email.attach(MIMEText(message.html_body, "html", "utf-8"))
     return email
+
+
+class _Session:
+    """One SMTP connection for a run, opened when first needed and closed at the end."""
+
+    def __init__(self, target: SmtpTarget) -> None:
+        self.target = target
+        self.connection: smtplib.SMTP | None = None
+
+    def send(self, email: MIMEMultipart) -> None:
+        if self.connection is None:
+            self.connection = connect(self.target)
+        self.connection.send_message(email)
+
+    def close(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            self.connection.quit()
+        except (OSError, smtplib.SMTPException):
+            self.connection.close()
+        self.connection = None
 
 
 def _text(reply: bytes | str) -> str:
@@ -107,39 +139,33 @@ def _failed(
 
 
 def _deliver(
-    session_factory: SessionFactory, config: MailConfig, batch: list[Claimed], now: datetime
+    session_factory: SessionFactory,
+    config: MailConfig,
+    smtp: _Session,
+    batch: list[Claimed],
+    now: datetime,
 ) -> tuple[int, bool]:
     """Send a claimed batch; return how many were sent, and whether the connection failed."""
     sent = 0
-    connection: smtplib.SMTP | None = None
-    try:
-        for position, message in enumerate(batch):
-            try:
-                if connection is None:
-                    connection = connect(config.smtp)
-                connection.send_message(build(message, config.sender))
-            except _MESSAGE_REFUSED as exc:
-                code, reply = _refusal(exc)
-                _failed(session_factory, message, f"{code} {reply}", now, permanent=code >= 500)
-                continue
-            except (OSError, smtplib.SMTPException) as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                for left in batch[position:]:
-                    _failed(session_factory, left, error, now, permanent=False)
-                return sent, True
-            at = utcnow()
-            outbox.mark_sent(session_factory, message, at)
-            metrics.NOTIFICATIONS_SENT.labels(CHANNEL).inc()
-            metrics.DELIVERY_LATENCY.labels(CHANNEL).observe(
-                max((at - message.created_at).total_seconds(), 0.0)
-            )
-            sent += 1
-    finally:
-        if connection is not None:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                connection.close()
+    for position, message in enumerate(batch):
+        try:
+            smtp.send(build(message, config.sender))
+        except _MESSAGE_REFUSED as exc:
+            code, reply = _refusal(exc)
+            _failed(session_factory, message, f"{code} {reply}", now, permanent=code >= 500)
+            continue
+        except (OSError, smtplib.SMTPException) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            for left in batch[position:]:
+                _failed(session_factory, left, error, now, permanent=False)
+            return sent, True
+        at = utcnow()
+        outbox.mark_sent(session_factory, message, at)
+        metrics.NOTIFICATIONS_SENT.labels(CHANNEL).inc()
+        metrics.DELIVERY_LATENCY.labels(CHANNEL).observe(
+            max((at - message.created_at).total_seconds(), 0.0)
+        )
+        sent += 1
     return sent, False
 
 
@@ -153,12 +179,16 @@ def send_due_emails(session_factory: SessionFactory, now: datetime) -> int:
     if config is None:
         return 0
     sent = 0
-    for _ in range(BATCHES_PER_RUN):
-        batch = outbox.claim(session_factory, now, limit=BATCH, lease=LEASE)
-        if not batch:
-            break
-        delivered, broken = _deliver(session_factory, config, batch, now)
-        sent += delivered
-        if broken or len(batch) < BATCH:
-            break
+    smtp = _Session(config.smtp)
+    try:
+        for _ in range(BATCHES_PER_RUN):
+            batch = outbox.claim(session_factory, now, limit=BATCH, lease=LEASE)
+            if not batch:
+                break
+            delivered, broken = _deliver(session_factory, config, smtp, batch, now)
+            sent += delivered
+            if broken or len(batch) < BATCH:
+                break
+    finally:
+        smtp.close()
     return sent
