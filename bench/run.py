@@ -36,6 +36,7 @@ from app.accounts import sessions
 from app.auth.tokens import hash_token
 from app.config import PROJECT_ROOT
 from app.models import ApiToken, User
+from bench import fanout
 from bench.report import report
 from bench.scenarios import SCALED, SCENARIOS, SUBMISSION, chosen
 
@@ -384,6 +385,9 @@ def _merge(runs: list[dict[str, Any]]) -> dict[str, int]:
     return merged
 
 
+FANOUT = 10_000  # deliveries per channel (bench.fanout)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -402,8 +406,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reseed", action="store_true", help="regenerate the databases")
     args = parser.parse_args(argv)
-    results = {kind: run_database(kind, args) for kind in args.db.split(",")}
+    kinds = args.db.split(",")
+    results: dict[str, Any] = {
+        kind: run_database(kind, args) for kind in kinds if chosen(args.only)
+    }
     text_report = report(results, args)
+    if not args.only or "fan-out" in args.only:
+        fanned = {
+            kind: {c.name: fanout.run_channel(kind, c, FANOUT) for c in fanout.channels()}
+            for kind in kinds
+        }
+        results["fan-out"] = fanned
+        text_report += "\n" + fanout.report(fanned, FANOUT)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1))

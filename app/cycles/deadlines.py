@@ -49,6 +49,8 @@ def _soon_until(session: Session, today: date) -> ColumnElement[date]:
     A CASE over the few values in use, as ``stale_thresholds`` does: no date arithmetic in SQL.
     """
     days = session.scalars(select(Situation.reminder_days_before).distinct()).all()
+    if not days:  # no situation yet: a CASE needs at least one WHEN
+        return literal(today)
     return case(
         {d: literal(today + timedelta(days=d)) for d in days},
         value=Situation.reminder_days_before,
