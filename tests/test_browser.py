@@ -226,7 +226,7 @@ def test_coordinator_accepts_an_update_and_the_bar_moves(served: Served, desktop
     desktop.shot("08-item")
 
     page.get_by_role("link", name="Situations", exact=True).first.click()
-    page.wait_for_url(f"{served.url}/")
+    page.wait_for_url(f"{served.url}/situations")
     after = desktop.bar(f"#bar-{sid}-reception")
     assert after > before
     desktop.shot("09-home-after")
