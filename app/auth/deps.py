@@ -258,3 +258,6 @@ CyclesWriter = Annotated[SituationAccess, Depends(situation_permission(P.CYCLES_
 ObligationsLister = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_LIST))]
 ObligationsWaiver = Annotated[SituationAccess, Depends(situation_permission(P.OBLIGATIONS_WAIVE))]
 WebhooksManager = Annotated[SituationAccess, Depends(situation_permission(P.WEBHOOKS_MANAGE))]
+FundingReader = Annotated[SituationAccess, Depends(situation_permission(P.FUNDING_READ))]
+FundingRecorder = Annotated[SituationAccess, Depends(situation_permission(P.FUNDING_RECORD))]
+FundingManager = Annotated[SituationAccess, Depends(situation_permission(P.FUNDING_MANAGE))]

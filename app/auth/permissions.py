@@ -43,6 +43,9 @@ class Permission(StrEnum):
     OBLIGATIONS_READ_ALL = "obligations:read_all"
     OBLIGATIONS_WAIVE = "obligations:waive"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    FUNDING_READ = "funding:read"
+    FUNDING_RECORD = "funding:record"
+    FUNDING_MANAGE = "funding:manage"
 
 
 P = Permission
@@ -60,6 +63,7 @@ _MEMBER = {
     P.REPORTS_READ,
     P.EXPORTS_READ,
     P.CYCLES_READ,
+    P.FUNDING_READ,
 }
 
 ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
@@ -79,10 +83,12 @@ ROLE_PERMISSIONS: dict[SituationRole, frozenset[Permission]] = {
             P.OBLIGATIONS_READ_ALL,
             P.OBLIGATIONS_WAIVE,
             P.WEBHOOKS_MANAGE,
+            P.FUNDING_RECORD,
+            P.FUNDING_MANAGE,
         }
     ),
     SituationRole.PARTNER: frozenset(
-        _MEMBER | {P.UPDATES_SUBMIT, P.UPDATES_READ_OWN, P.OBLIGATIONS_LIST}
+        _MEMBER | {P.UPDATES_SUBMIT, P.UPDATES_READ_OWN, P.OBLIGATIONS_LIST, P.FUNDING_RECORD}
     ),
     SituationRole.VIEWER: frozenset(_MEMBER | {P.UPDATES_READ_ACCEPTED}),
 }

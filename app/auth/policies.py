@@ -93,3 +93,18 @@ def obligation_scope(permissions: frozenset[Permission]) -> str | None:
     if Permission.OBLIGATIONS_LIST in permissions:
         return "own"
     return None
+
+
+def may_record_flow(
+    user: User, permissions: frozenset[Permission], source_organisation_ids: set[uuid.UUID]
+) -> bool:
+    """May this user record or change a funding flow from these source organisations?
+
+    Coordinators (and admins) record any organisation's flows; partners only flows whose
+    source is their own organisation (before and after a change).
+    """
+    if Permission.FUNDING_MANAGE in permissions:
+        return True
+    if Permission.FUNDING_RECORD not in permissions or user.organisation_id is None:
+        return False
+    return source_organisation_ids <= {user.organisation_id}

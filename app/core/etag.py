@@ -32,6 +32,15 @@ class IfMatch:
             raise PreconditionFailed()
 
 
+def _tags(if_match: str | None) -> frozenset[str]:
+    tags = frozenset(tag.strip() for tag in (if_match or "").split(",") if tag.strip())
+    if "*" in tags:
+        raise PreconditionRequired(
+            "If-Match: * is not accepted here: send the ETag you last read of this resource."
+        )
+    return tags
+
+
 def get_if_match(
     if_match: Annotated[
         str | None,
@@ -43,14 +52,27 @@ def get_if_match(
     ] = None,
 ) -> IfMatch:
     """Read ``If-Match``: 428 when it is missing or ``*``."""
-    tags = frozenset(tag.strip() for tag in (if_match or "").split(",") if tag.strip())
+    tags = _tags(if_match)
     if not tags:
         raise PreconditionRequired()
-    if "*" in tags:
-        raise PreconditionRequired(
-            "If-Match: * is not accepted here: send the ETag you last read of this resource."
-        )
     return IfMatch(tags)
 
 
+def get_optional_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=200,
+            description="To replace what exists: the ETag you last read of it (then required; "
+            "`*` is refused). To create: none.",
+        ),
+    ] = None,
+) -> IfMatch | None:
+    """Read an ``If-Match`` that only replacing needs (a create-or-replace ``PUT``)."""
+    tags = _tags(if_match)
+    return IfMatch(tags) if tags else None
+
+
 IfMatchDep = Annotated[IfMatch, Depends(get_if_match)]
+OptionalIfMatchDep = Annotated[IfMatch | None, Depends(get_optional_if_match)]

@@ -9,7 +9,8 @@ from each route's dependencies and method, so that no router repeats it:
   400 a ``cursor`` query parameter; 401 the bearer scheme in the dependencies; 403 a
   permission dependency whose permission some non-admin caller lacks; 404 a path parameter;
   409 a write (POST, PUT, PATCH, DELETE: a uniqueness rule, or a race with another
-  request); 412 and 428 an ``If-Match`` header parameter (then declared required); 413 a
+  request); 412 and 428 an ``If-Match`` header parameter (declared required, unless only replacing
+  needs it: ``get_optional_if_match``); 413 a
   request body; 422 any parameter or a body; 429 a path under ``/api/``; 503 the session
   dependency (or any declared by the route itself).
 - Response headers: ``X-Request-ID`` on every response; ``Location`` on 201;
@@ -29,6 +30,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from app.auth.deps import PERMISSION_MARK, bearer_scheme
 from app.auth.permissions import EVERY_USER, ROLE_PERMISSIONS
 from app.core.deps import get_session
+from app.core.etag import get_if_match
 from app.core.problems import PROBLEM_MEDIA_TYPE, Problem
 
 PACKAGE = "crrf-case-manager"
@@ -162,8 +164,11 @@ def _document(
 ) -> None:
     operation["summary"] = summary(route)
     headers = set(_params(route.dependant, "header"))
+    required_if_match = get_if_match in set(_calls(route.dependant))
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+            if not required_if_match:  # a create-or-replace PUT: only replacing needs it
+                continue
             parameter["required"] = True
             variants = parameter["schema"].pop("anyOf", None)
             for variant in variants or ():  # required, so never null

@@ -169,3 +169,19 @@ class DeliveryState(StrEnum):
     DELIVERING = "delivering"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class FlowStatus(StrEnum):
+    """A funding flow's status, as in OCHA FTS; it only moves forward, in this order."""
+
+    PLEDGE = "pledge"
+    COMMITMENT = "commitment"
+    PAID = "paid"
+
+
+FLOW_STATUS_ORDER: dict[FlowStatus, int] = {status: n for n, status in enumerate(FlowStatus)}
+
+
+class BudgetStatus(StrEnum):
+    INDICATIVE = "indicative"
+    COMMITTED = "committed"

@@ -5,6 +5,7 @@ from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
+from app.models.funding import FundingFlow, FundingFlowItem, FundingRequirement
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
 from app.models.situation import Membership, PopulationFigure, Situation
@@ -17,6 +18,9 @@ __all__ = [
     "Base",
     "ChecklistItem",
     "Event",
+    "FundingFlow",
+    "FundingFlowItem",
+    "FundingRequirement",
     "IdempotencyKey",
     "Invitation",
     "ItemOwner",

@@ -1,0 +1,1 @@
+"""Money and promises: requirements per item and year, funding flows, funding figures."""
