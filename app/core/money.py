@@ -73,7 +73,7 @@ def _amount_type(places: int) -> Any:
         WithJsonSchema(
             {"type": "string", "pattern": rf"^[0-9]+(\.[0-9]{{1,{places}}})?$"}, mode="validation"
         ),
-        PlainSerializer(lambda value: f"{value:f}", return_type=str),
+        PlainSerializer(lambda value: f"{value:f}", return_type=str, when_used="json"),
         WithJsonSchema({"type": "string", "examples": ["1250.00"]}, mode="serialization"),
     ]
 
@@ -83,11 +83,11 @@ AmountIn = _amount_type(4)  # an amount in its own currency
 RateIn = _amount_type(10)  # units of the currency per US dollar
 Usd = Annotated[
     Decimal,
-    PlainSerializer(usd_text, return_type=str),
+    PlainSerializer(usd_text, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "examples": ["1250.00"]}),
 ]
 DecimalOut = Annotated[
     Decimal,
-    PlainSerializer(lambda value: f"{value:f}", return_type=str),
+    PlainSerializer(lambda value: f"{value:f}", return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "examples": ["0.8929"]}),
 ]
