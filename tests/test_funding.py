@@ -190,9 +190,7 @@ class TestChangeFlow:
         )
         assert_problem(back, 409)
         advanced = events(connection, "funding.advanced")
-        assert [(b["status"], a["status"]) for b, a in advanced] == [
-            ("pledge", "paid")
-        ]
+        assert [(b["status"], a["status"]) for b, a in advanced] == [("pledge", "paid")]
 
     def test_a_patch_needs_if_match(self, client: TestClient, world: World) -> None:
         flow = record(client, world).json()

@@ -58,6 +58,22 @@ def rollup(
     session: SessionDep,
     host_country: Annotated[CountryCode | None, Query()] = None,
     phase: Annotated[Phase | None, Query()] = None,
+    funding_gap_above: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description="Only the elements whose requirement is unfunded by more than this "
+            "share (0 to 1): `0.5` finds those less than half funded.",
+        ),
+    ] = None,
 ) -> Rollup:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
-    return service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)
+    return service.rollup(
+        session,
+        user,
+        now=utcnow(),
+        host_country=host_country,
+        phase=phase,
+        funding_gap_above=funding_gap_above,
+    )

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.cycles.schemas import ReportingFigures
+from app.funding.schemas import Funding, ItemFunding
 
 
 class Figures(BaseModel):
@@ -26,9 +27,13 @@ class Figures(BaseModel):
     )
 
 
+_NOW_ONLY = "Now only: null with `as_of`."
+
+
 class PillarFigures(Figures):
     code: PillarCode
     title: str
+    funding: Funding | None = Field(default=None, description=_NOW_ONLY)
 
 
 class SituationSummary(Figures):
@@ -43,6 +48,11 @@ class SituationSummary(Figures):
         default=None,
         description="The current reporting cycle (the open one whose period holds today, else "
         "the latest open one) per organisation; null without one, and with `as_of`.",
+    )
+    funding: Funding | None = Field(default=None, description=_NOW_ONLY)
+    items_funding: list[ItemFunding] | None = Field(
+        default=None,
+        description="Per item with a requirement or a flow, in checklist order. " + _NOW_ONLY,
     )
 
 
@@ -59,6 +69,10 @@ class ElementRollup(BaseModel):
     pillar: PillarCode
     situations: int = Field(description="Situations that have this element.")
     by_status: dict[ItemStatus, int] = Field(description="Situations by the element's status.")
+    funding: Funding = Field(
+        description="Across the situations you may see (their context-specific items mapped "
+        "to this element included)."
+    )
 
 
 class Rollup(BaseModel):
@@ -67,3 +81,4 @@ class Rollup(BaseModel):
     totals: Figures
     situations: list[RollupSituation]
     elements: list[ElementRollup]
+    funding: Funding = Field(description="Every element's, added up.")

@@ -32,6 +32,7 @@ from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
 from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateState
 from app.cycles.figures import ReportingScope, reporting_figures
+from app.funding import figures as money
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
 from app.reporting.schemas import (
     PillarFigures,
@@ -275,10 +276,12 @@ def situation_summary(
         else {}
     )
     codes = list(titles) or [p.value for p in PillarCode]
+    funding = money.summary_funding(session, situation.id) if as_of is None else None
     pillars = [
         PillarFigures(
             code=PillarCode(code),
             title=titles.get(code, code),
+            funding=funding.pillar(code) if funding is not None else None,
             **_figures(by_pillar[code][_FIGURES] if code in by_pillar else None, pending_of(code)),
         )
         for code in codes
@@ -303,6 +306,8 @@ def situation_summary(
             if reporting is not None and as_of is None
             else None
         ),
+        funding=funding.situation if funding is not None else None,
+        items_funding=funding.items if funding is not None else None,
         **totals,
     )
 
@@ -337,8 +342,11 @@ def rollup(
     now: datetime,
     host_country: str | None = None,
     phase: Phase | None = None,
+    funding_gap_above: float | None = None,
 ) -> Rollup:
-    """One row per visible situation, totals, and per element how many situations have it where."""
+    """One row per visible situation, totals, and per element how many situations have it
+    where and its funding; with ``funding_gap_above``, only the elements whose unfunded
+    part of the requirement is above that share."""
     visible = _visible(user, host_country=host_country, phase=phase)
     figures = figure_columns(NOW_STATE, now.date(), stale_thresholds(session, now, *visible))
     per_situation = session.execute(
@@ -383,13 +391,21 @@ def rollup(
                 **_figures(values, pending.get(row[0])),
             }
         )
+    funding = money.by_element(session, select(Situation.id).where(*visible) if visible else None)
+    elements = [
+        {**element, "funding": funding.get(element["code"], money.Totals()).funding()}
+        for element in _elements(element_rows)
+        if funding_gap_above is None
+        or money.gap_above(funding.get(element["code"], money.Totals()), funding_gap_above)
+    ]
     return Rollup.model_validate(
         {
             "generated_at": now,
             "situations_total": len(situations),
             "totals": _figures(totals, sum(shown) if shown else None),
             "situations": situations,
-            "elements": _elements(element_rows),
+            "elements": elements,
+            "funding": money.total(funding.values()).funding(),
         }
     )
 
