@@ -70,17 +70,23 @@ HASHTAGS = {
     "lead_missing": "#indicator+lead_missing+num",
     "stale": "#indicator+stale+num",
     "no_data": "#indicator+no_data+num",
+    "required_usd": "#value+funding+required+usd",
+    "funded_usd": "#value+funding+total+usd",
+    "funded_pct": "#value+funding+pct",
+    "paid_usd": "#value+funding+paid+usd",
+    "pledged_usd": "#value+funding+pledged+usd",
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HXL_1_1_HASHTAG = re.compile(r"^#[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$")
 # From the HXL 1.1 dictionary (hxlstandard.org/standard/1-1final/dictionary): the hashtags
 # and attributes the exports use, and the extensions the README names.
 HXL_DICTIONARY_HASHTAGS = {"#activity", "#country", "#crisis", "#date", "#indicator", "#org"}
-HXL_DICTIONARY_HASHTAGS |= {"#sector", "#status"}
+HXL_DICTIONARY_HASHTAGS |= {"#sector", "#status", "#value"}
 HXL_DICTIONARY_ATTRIBUTES = {"code", "name", "type", "num", "impl", "funder"}
 HXL_DICTIONARY_ATTRIBUTES |= {"start", "end", "reported"}
+HXL_DICTIONARY_ATTRIBUTES |= {"funding", "required", "total", "pct", "usd"}
 HXL_EXTENSIONS = {"phase", "element", "description", "lead", "support", "role"}
-HXL_EXTENSIONS |= {"overdue", "lead_missing", "stale", "no_data"}
+HXL_EXTENSIONS |= {"overdue", "lead_missing", "stale", "no_data", "paid", "pledged"}
 
 
 def _export(
@@ -144,8 +150,15 @@ def _situation_cells(situation: Situation) -> dict[str, str]:
     }
 
 
+NO_MONEY = {
+    **dict.fromkeys(("required_usd", "funded_usd", "paid_usd", "pledged_usd"), "0.00"),
+    "funded_pct": "",
+}
+
+
 def _blank_flags(**flags: str) -> dict[str, str]:
-    return {"overdue": "0", "lead_missing": "1", "stale": "0", "no_data": "1", **flags}
+    """The flags of an item with no update, and no money."""
+    return {"overdue": "0", "lead_missing": "1", "stale": "0", "no_data": "1", **NO_MONEY, **flags}
 
 
 class TestSituationExport:

@@ -1,6 +1,8 @@
 """Funding figures in the summaries and the roll-up: exact to the cent on both databases,
 mixed currencies, pledges apart from funding, and nobody adds up what they may not see."""
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -160,3 +162,30 @@ class TestRollupFunding:
             "/api/v1/summary?funding_gap_above=2", headers=world.headers("viewer")
         )
         assert response.status_code == 422
+
+
+@pytest.mark.usefixtures("money")
+class TestExportFunding:
+    def test_hxl_rows_carry_the_funding_columns(self, client: TestClient, world: World) -> None:
+        response = client.get(world.url("/export?format=hxl"), headers=world.headers("viewer"))
+        header, tags, *body = list(csv.reader(io.StringIO(response.text)))
+        rows = {row[header.index("code")]: dict(zip(tags, row, strict=True)) for row in body}
+        assert {k: v for k, v in rows["5a"].items() if k.startswith("#value")} == {
+            "#value+funding+required+usd": "1000.10",
+            "#value+funding+total+usd": "55.76",
+            "#value+funding+pct": "5.58",
+            "#value+funding+paid+usd": "55.56",
+            "#value+funding+pledged+usd": "500.00",
+        }
+        assert rows["5b"]["#value+funding+pct"] == "27775.00"
+        assert rows["6a"]["#value+funding+pct"] == ""
+
+    def test_the_rollup_export_adds_the_same(self, client: TestClient, world: World) -> None:
+        response = client.get("/api/v1/summary/export", headers=world.headers("viewer"))
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        five_c = next(row for row in rows if row["code"] == "5c")
+        assert (five_c["required_usd"], five_c["funded_usd"], five_c["funded_pct"]) == (
+            "1.00",
+            "1.00",
+            "100.00",
+        )

@@ -315,6 +315,11 @@ class TestRollup:
             "pillar": "reception",
             "situations": 2,
             "by_status": _status(in_place=1, in_progress=1),
+            "funding": {
+                **dict.fromkeys(("required_usd", "funded_usd", "paid_usd"), "0.00"),
+                **dict.fromkeys(("pledged_usd", "gap_usd"), "0.00"),
+                "funded_share": None,
+            },
         }
         assert [e["code"] for e in admin["elements"]][:3] == ["5a", "5b", "5c"]
         assert len(admin["elements"]) == 43

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -26,13 +27,15 @@ from sqlalchemy.sql import Subquery
 
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold, stale_thresholds
+from app.core.money import from_cents
 from app.core.vocab import IATI_ORGANISATION_ROLE, IATI_ORGANISATION_TYPE, OwnerRole
+from app.funding import figures as funding
 from app.models import ChecklistItem, ItemOwner, Organisation, Situation
 
 CHUNK_SIZE = 500
 NAME_SEPARATOR = "; "
 
-Cell = str | int | date | None
+Cell = str | int | Decimal | date | None
 Row = tuple[Cell, ...]
 
 
@@ -82,6 +85,12 @@ ITEM_COLUMNS: tuple[Column, ...] = (
     Column("lead_missing", "#indicator+lead_missing+num", 8),
     Column("stale", "#indicator+stale+num", 8),
     Column("no_data", "#indicator+no_data+num", 8),
+    # USD, to the cent (``app.funding.figures``): every year's requirements, every flow.
+    Column("required_usd", "#value+funding+required+usd", 14),
+    Column("funded_usd", "#value+funding+total+usd", 14),
+    Column("funded_pct", "#value+funding+pct", 8),
+    Column("paid_usd", "#value+funding+paid+usd", 14),
+    Column("pledged_usd", "#value+funding+pledged+usd", 14),
 )
 COLUMNS = SITUATION_COLUMNS + ITEM_COLUMNS
 _OTHER_ROLES = (OwnerRole.SUPPORT, OwnerRole.FUNDING, OwnerRole.IMPLEMENTING)
@@ -171,6 +180,7 @@ def _items_query(
     lead = aliased(ItemOwner, name="lead_owner")
     lead_org = aliased(Organisation, name="lead_organisation")
     others = _other_names(items)
+    required, flows = funding.item_sums(items)
     # In the order of ``COLUMNS``, but for the IATI roles (from the names), the
     # ``last_accepted_update_at`` (a date in the export) and the situation's id (its usual
     # text): ``_row`` relies on it.
@@ -199,11 +209,17 @@ def _items_query(
                 "stale",
             ),
             _flag(flags.no_data(item.status, item.last_accepted_update_at), "no_data"),
+            required.c.required,
+            flows.c.committed,
+            flows.c.paid,
+            flows.c.pledged,
         )
         .join(Situation, Situation.id == item.situation_id)
         .outerjoin(lead, and_(lead.item_id == item.id, lead.role == OwnerRole.LEAD))
         .outerjoin(lead_org, lead_org.id == lead.organisation_id)
         .outerjoin(others, others.c.item_id == item.id)
+        .outerjoin(required, required.c.item_id == item.id)
+        .outerjoin(flows, flows.c.item_id == item.id)
         .where(items)
         .order_by(Situation.name, Situation.id, item.sort_order, item.id)
     )
@@ -241,7 +257,22 @@ def _row(row: Any) -> Row:
         implementing,
         _IMPLEMENTING_ROLE if implementing is not None else None,
         accepted.date() if accepted is not None else None,
-        *row[18:],
+        *row[18:22],
+        *_money(*row[22:26]),
+    )
+
+
+def _money(required: Any, committed: Any, paid: Any, pledged: Any) -> tuple[Cell, ...]:
+    """Required and funded USD, the percentage funded (2 places; empty when nothing is
+    required), paid and pledged USD: the figures ``app.funding.figures`` gives summaries."""
+    totals = funding.Totals(*(int(cents or 0) for cents in (required, committed, paid, pledged)))
+    share = totals.share()
+    return (
+        from_cents(totals.required),
+        from_cents(totals.funded),
+        (share * 100).quantize(Decimal("0.01")) if share is not None else None,
+        from_cents(totals.paid),
+        from_cents(totals.pledged),
     )
 
 
