@@ -15,6 +15,7 @@ it was. The test walks the application's routes, so a route without a case fails
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx2 as httpx
@@ -31,6 +32,9 @@ from app.models import (
     Base,
     ChecklistItem,
     Event,
+    FundingFlow,
+    FundingFlowItem,
+    FundingRequirement,
     ItemOwner,
     Obligation,
     Situation,
@@ -242,6 +246,96 @@ def delivery(connection: Connection, world: World, variant: str) -> tuple[str, s
 def redeliver_url(connection: Connection, world: World, variant: str) -> str:
     wid, did = delivery(connection, world, variant)
     return sit_url(world, variant, f"/webhooks/{wid}/deliveries/{did}:redeliver")
+
+
+def _item_id(connection: Connection, world: World, variant: str) -> Any:
+    return connection.scalar(
+        select(ChecklistItem.id).where(
+            ChecklistItem.situation_id == situation(world, variant).id,
+            ChecklistItem.code == item_code(variant),
+        )
+    )
+
+
+def requirement_url(connection: Connection, world: World, variant: str) -> str:
+    """The variant's item's requirement for 2024, set."""
+    now = utcnow()
+    connection.execute(
+        insert(FundingRequirement).values(
+            id=uuid.uuid4(),
+            situation_id=situation(world, variant).id,
+            item_id=_item_id(connection, world, variant),
+            element_code=item_code(variant),
+            year=2024,
+            amount_usd_cents=100_000,
+            budget_status="indicative",
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return sit_url(world, variant, f"/items/{item_code(variant)}/requirements/2024")
+
+
+def funding_flow(connection: Connection, world: World, variant: str) -> str:
+    """A commitment from the variant's organisation to the variant's item."""
+    fid, now, sid = uuid.uuid4(), utcnow(), situation(world, variant).id
+    connection.execute(
+        insert(FundingFlow).values(
+            id=fid,
+            situation_id=sid,
+            status="commitment",
+            source_organisation_id=org(world, variant).id,
+            amount=Decimal(1000),
+            currency="USD",
+            exchange_rate=Decimal(1),
+            amount_usd_cents=100_000,
+            date=now.date(),
+            budget_year=2024,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    connection.execute(
+        insert(FundingFlowItem).values(
+            flow_id=fid,
+            item_id=_item_id(connection, world, variant),
+            situation_id=sid,
+            code=item_code(variant),
+            element_code=item_code(variant),
+            position=0,
+            status="commitment",
+            amount_usd_cents=100_000,
+        )
+    )
+    return str(fid)
+
+
+def flow_url(connection: Connection, world: World, variant: str) -> str:
+    return sit_url(world, variant, f"/funding/{funding_flow(connection, world, variant)}")
+
+
+def flow_body(world: World, variant: str) -> dict[str, Any]:
+    return {
+        "status": "pledge",
+        "source_organisation_id": str(org(world, variant).id),
+        "items": [item_code(variant)],
+        "amount": "250.00",
+        "currency": "USD",
+        "date": "2024-06-01",
+        "budget_year": 2024,
+    }
+
+
+# Partners record, change and delete the flows of their own organisation only.
+BY_SOURCE = in_situation(row(201, 201, 201, 403, 403, 404), row(201, 201, 403, 201, 403, 404))
+CHANGED_BY_SOURCE = in_situation(
+    row(200, 200, 200, 403, 403, 404), row(200, 200, 403, 200, 403, 404)
+)
+DELETED_BY_SOURCE = in_situation(
+    row(204, 204, 204, 403, 403, 404), row(204, 204, 403, 204, 403, 404)
+)
 
 
 def token_id(connection: Connection, user_id: uuid.UUID) -> str:
@@ -560,6 +654,49 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
     ("POST", "/api/v1/situations/{sid}/webhooks/{wid}/deliveries/{did}:redeliver"): (
         lambda w, v, c, u: Call("POST", redeliver_url(c, w, v)),
         in_situation(row(202, 202, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/items/{code}/requirements"): (
+        lambda w, v, c, u: Call(
+            "GET",
+            requirement_url(c, w, v).removesuffix("/2024"),
+            find="2024",
+            id_key="year",
+        ),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/items/{code}/requirements/{year}"): (
+        lambda w, v, c, u: Call("GET", requirement_url(c, w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PUT", "/api/v1/situations/{sid}/items/{code}/requirements/{year}"): (
+        lambda w, v, c, u: Call(
+            "PUT",
+            sit_url(w, v, f"/items/{item_code(v)}/requirements/2031"),
+            {"amount_usd": "5000.00"},
+        ),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/funding"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/funding"), find=funding_flow(c, w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("POST", "/api/v1/situations/{sid}/funding"): (
+        lambda w, v, c, u: Call("POST", sit_url(w, v, "/funding"), flow_body(w, v)),
+        BY_SOURCE,
+    ),
+    ("GET", "/api/v1/situations/{sid}/funding/{fid}"): (
+        lambda w, v, c, u: Call("GET", flow_url(c, w, v)),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PATCH", "/api/v1/situations/{sid}/funding/{fid}"): (
+        lambda w, v, c, u: Call(
+            "PATCH", flow_url(c, w, v), {"status": "paid"}, {"If-Match": '"v1"'}
+        ),
+        CHANGED_BY_SOURCE,
+    ),
+    ("DELETE", "/api/v1/situations/{sid}/funding/{fid}"): (
+        lambda w, v, c, u: Call("DELETE", flow_url(c, w, v)),
+        DELETED_BY_SOURCE,
     ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
