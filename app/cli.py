@@ -25,6 +25,7 @@ from app.config import Settings, get_settings
 from app.core.base import utcnow
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
+from app.funding import fts_import
 from app.i18n import catalogs
 from app.models import User
 from app.notify.config import session_info
@@ -253,6 +254,15 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _funding_import(args: argparse.Namespace) -> int:
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+    with _session(mail=False) as session:
+        report = fts_import.run(session, text, situation_id=args.situation, dry_run=args.dry_run)
+    for line in report.lines():
+        print(line, file=sys.stderr if line.startswith("line ") else sys.stdout)
+    return 2 if report.errors else 1 if report.unmatched else 0
+
+
 def _templates_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
@@ -359,6 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="cli")
 
     add(commands, "demo", _demo, "load a demo data set; prints tokens and sign-in links")
+
+    funding = commands.add_parser("funding", help="funding flows").add_subparsers(
+        dest="funding", required=True
+    )
+    flows = add(funding, "import", _funding_import, "import OCHA FTS flows from a CSV file")
+    flows.add_argument("file")
+    flows.add_argument("--situation", type=uuid.UUID, help="situation id, if no situation column")
+    flows.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
 
     template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
         dest="templates", required=True

@@ -125,7 +125,13 @@ def create(
 ) -> FundingFlow:
     """Record a flow (a partner: only from their organisation), with its event."""
     _allow(access, data.source_organisation_id)
-    situation_id = access.situation.id
+    return insert(session, access.situation.id, data, actor)
+
+
+def insert(
+    session: Session, situation_id: uuid.UUID, data: FlowCreate, actor: Actor
+) -> FundingFlow:
+    """Record a flow in the situation, with its event (whoever may: see ``create``)."""
     _check_organisations(session, {name: getattr(data, name) for name in _ORGANISATIONS})
     _check_fts_id(session, situation_id, data.fts_flow_id, None)
     items = _items(session, situation_id, data.items)
@@ -197,9 +203,14 @@ def update(
     session: Session, access: SituationAccess, flow: FundingFlow, data: FlowUpdate, actor: Actor
 ) -> FundingFlow:
     """Advance a flow's status or correct it: one new version, an event per kind of change."""
-    changes = data.changes()
-    source = changes.get("source_organisation_id", flow.source_organisation_id)
+    source = data.changes().get("source_organisation_id", flow.source_organisation_id)
     _allow(access, flow.source_organisation_id, source)
+    return change(session, flow, data, actor)
+
+
+def change(session: Session, flow: FundingFlow, data: FlowUpdate, actor: Actor) -> FundingFlow:
+    """Apply a change to a flow (whoever may: see ``update``); 409 for a status going back."""
+    changes = data.changes()
     status = changes.pop("status", flow.status)
     if FLOW_STATUS_ORDER[status] < FLOW_STATUS_ORDER[flow.status]:
         raise Conflict("A flow's status only advances: pledge → commitment → paid.")
