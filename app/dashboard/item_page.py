@@ -14,7 +14,7 @@ from app.checklist.schemas import ItemRead
 from app.core.base import utcnow
 from app.core.errors import NotFound
 from app.core.vocab import ItemStatus, UpdateState
-from app.dashboard import seeing_views, views
+from app.dashboard import funding_views, seeing_views, views
 from app.dashboard.update_forms import TypedUpdate
 from app.models import Update
 from app.templates.registry import TemplateRegistry
@@ -84,4 +84,5 @@ def context(
         "next_cursor": next_cursor,
         "accepted": seeing_views.accepted_updates(session, item.id),
         "report": report_form(session, access, item, report, resubmit),
+        "money": funding_views.item_money(session, access.situation.id, code),
     }

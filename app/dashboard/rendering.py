@@ -98,7 +98,12 @@ def _environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True
     )
     env.filters.update(
-        label=_label, when=i18n.when, percent=_percent, country=country_name, by_role=_by_role
+        label=_label,
+        when=i18n.when,
+        percent=_percent,
+        country=country_name,
+        by_role=_by_role,
+        usd=i18n.usd,
     )
     env.globals.update(
         statuses=list(ItemStatus),

@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from babel.dates import format_date, format_time
+from babel.numbers import format_currency
 from babel.support import NullTranslations
 
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -94,6 +96,13 @@ def when(value: datetime | date | None) -> str:
         time = format_time(value, "short", tzinfo=UTC, locale=locale)
         return f"{format_date(value, 'medium', locale=locale)} {time} UTC"
     return format_date(value, "medium", locale=locale)
+
+
+def usd(amount: Decimal | None) -> str:
+    """An amount of US dollars written the current language's way, to the cent."""
+    if amount is None:
+        return ""
+    return str(format_currency(amount, "USD", locale=current()))
 
 
 def gettext_noop(message: str) -> str:
