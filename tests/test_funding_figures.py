@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, select
 
+from app.models import ChecklistItem, ItemFunding
 from tests.factories import World
 
 
@@ -189,3 +191,34 @@ class TestExportFunding:
             "1.00",
             "100.00",
         )
+
+
+class TestStoredTotals:
+    def test_each_item_s_totals_are_its_requirements_and_flows(
+        self, client: TestClient, world: World, connection: Connection
+    ) -> None:
+        requirement(client, world, "5a", 2024, "10.00")
+        one = flow(client, world, ["5a", "5b"], amount="3.01")
+        two = flow(client, world, ["5b"], status="pledge", amount="1.00")
+        headers = world.headers("coordinator")
+        url = world.url(f"/funding/{one['id']}")
+        moved = {"items": ["5c"], "status": "paid"}
+        response = client.patch(url, json=moved, headers={**headers, "If-Match": '"v1"'})
+        assert response.status_code == 200, response.text
+        assert client.delete(world.url(f"/funding/{two['id']}"), headers=headers).status_code == 204
+        stored = {
+            code: cents
+            for code, *cents in connection.execute(
+                select(
+                    ChecklistItem.code,
+                    ItemFunding.required_cents,
+                    ItemFunding.committed_cents,
+                    ItemFunding.paid_cents,
+                    ItemFunding.pledged_cents,
+                )
+                .join(ChecklistItem, ChecklistItem.id == ItemFunding.item_id)
+                .where(ItemFunding.situation_id == world.s1.id)
+            )
+        }
+        # 5b's money went with the flow to 5c; the deleted pledge left no row behind.
+        assert stored == {"5a": [1000, 0, 0, 0], "5c": [0, 0, 301, 0]}

@@ -180,7 +180,7 @@ def _items_query(
     lead = aliased(ItemOwner, name="lead_owner")
     lead_org = aliased(Organisation, name="lead_organisation")
     others = _other_names(items)
-    required, flows = funding.item_sums(items)
+    money = funding.item_sums(items)
     # In the order of ``COLUMNS``, but for the IATI roles (from the names), the
     # ``last_accepted_update_at`` (a date in the export) and the situation's id (its usual
     # text): ``_row`` relies on it.
@@ -209,17 +209,16 @@ def _items_query(
                 "stale",
             ),
             _flag(flags.no_data(item.status, item.last_accepted_update_at), "no_data"),
-            required.c.required,
-            flows.c.committed,
-            flows.c.paid,
-            flows.c.pledged,
+            money.c.required_cents,
+            money.c.committed_cents,
+            money.c.paid_cents,
+            money.c.pledged_cents,
         )
         .join(Situation, Situation.id == item.situation_id)
         .outerjoin(lead, and_(lead.item_id == item.id, lead.role == OwnerRole.LEAD))
         .outerjoin(lead_org, lead_org.id == lead.organisation_id)
         .outerjoin(others, others.c.item_id == item.id)
-        .outerjoin(required, required.c.item_id == item.id)
-        .outerjoin(flows, flows.c.item_id == item.id)
+        .outerjoin(money, money.c.item_id == item.id)
         .where(items)
         .order_by(Situation.name, Situation.id, item.sort_order, item.id)
     )

@@ -2,7 +2,8 @@
 gap and the share funded, per item, pillar, situation and element.
 
 Sums are made in SQL over whole cents (integers), which SQLite and PostgreSQL add exactly
-alike; only the division for ``funded_share`` happens in Python, on ``Decimal``. Every
+alike, from each item's totals (``app.funding.totals``); only the division for
+``funded_share`` happens in Python, on ``Decimal``. Every
 figure counts the requirements of every year and the flows of every budget year. A flow
 serving several items counts, on each, its share (``app.funding.rules.split_cents``).
 
@@ -17,14 +18,13 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from app.core.money import from_cents
-from app.core.vocab import FlowStatus
-from app.funding.schemas import Funding, ItemFunding
-from app.models import ChecklistItem, FundingFlowItem, FundingRequirement
+from app.funding.schemas import Funding, FundingOfItem
+from app.models import ChecklistItem, ItemFunding
 
 SHARE_PLACES = Decimal("0.0001")
 
@@ -83,55 +83,26 @@ def total(parts: Iterable[Totals]) -> Totals:
     return result
 
 
-def _status_sums(amount: Any, status: Any) -> list[ColumnElement[Any]]:
-    def of(*statuses: FlowStatus) -> ColumnElement[Any]:
-        return func.coalesce(func.sum(case((status.in_(statuses), amount), else_=0)), 0)
-
-    return [
-        of(FlowStatus.COMMITMENT).label("committed"),
-        of(FlowStatus.PAID).label("paid"),
-        of(FlowStatus.PLEDGE).label("pledged"),
-    ]
+_SUMS = (
+    ItemFunding.required_cents,
+    ItemFunding.committed_cents,
+    ItemFunding.paid_cents,
+    ItemFunding.pledged_cents,
+)
 
 
-def _fold(
-    required: Iterable[Any], flows: Iterable[Any], key: slice = slice(0, 1)
-) -> dict[Any, Totals]:
-    """Rows of (key…, required) and (key…, committed, paid, pledged) into Totals by key."""
-    totals: dict[Any, Totals] = defaultdict(Totals)
-    width = key.stop - key.start
-
-    def key_of(row: Any) -> Any:
-        return row[0] if width == 1 else tuple(row[key])
-
-    for row in required:
-        totals[key_of(row)].required += int(row[width])
-    for row in flows:
-        entry = totals[key_of(row)]
-        entry.committed += int(row[width])
-        entry.paid += int(row[width + 1])
-        entry.pledged += int(row[width + 2])
-    return totals
-
-
-_ITEM = (ChecklistItem.sort_order, ChecklistItem.code, ChecklistItem.pillar)
+def _totals(row: Any) -> Totals:
+    return Totals(*(int(cents or 0) for cents in row))
 
 
 def by_item(session: Session, situation_id: Any) -> dict[tuple[int, str, str], Totals]:
     """Per item of the situation with any money: (position, code, pillar) → Totals."""
-    required = session.execute(
-        select(*_ITEM, func.sum(FundingRequirement.amount_usd_cents))
-        .join(ChecklistItem, ChecklistItem.id == FundingRequirement.item_id)
-        .where(FundingRequirement.situation_id == situation_id)
-        .group_by(*_ITEM)
+    rows = session.execute(
+        select(ChecklistItem.sort_order, ChecklistItem.code, ChecklistItem.pillar, *_SUMS)
+        .join(ChecklistItem, ChecklistItem.id == ItemFunding.item_id)
+        .where(ItemFunding.situation_id == situation_id)
     ).all()
-    flows = session.execute(
-        select(*_ITEM, *_status_sums(FundingFlowItem.amount_usd_cents, FundingFlowItem.status))
-        .join(ChecklistItem, ChecklistItem.id == FundingFlowItem.item_id)
-        .where(FundingFlowItem.situation_id == situation_id)
-        .group_by(*_ITEM)
-    ).all()
-    return _fold(required, flows, slice(0, len(_ITEM)))
+    return {(row[0], row[1], str(row[2])): _totals(row[3:]) for row in rows}
 
 
 @dataclass(frozen=True)
@@ -140,7 +111,7 @@ class SummaryFunding:
 
     situation: Funding
     pillars: dict[str, Funding]
-    items: list[ItemFunding]
+    items: list[FundingOfItem]
 
     def pillar(self, code: str) -> Funding:
         """A pillar's figures (zeros when none of its items has money)."""
@@ -156,26 +127,20 @@ def summary_funding(session: Session, situation_id: Any) -> SummaryFunding:
     return SummaryFunding(
         situation=total(pillars.values()).funding(),
         pillars={code: totals.funding() for code, totals in pillars.items()},
-        items=[ItemFunding(code=key[1], funding=items[key].funding()) for key in sorted(items)],
+        items=[FundingOfItem(code=key[1], funding=items[key].funding()) for key in sorted(items)],
     )
 
 
-def element_statements(
-    situations: Select[Any] | None,
-) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    """The roll-up's two aggregates per element code: requirements, and flows by status,
-    over ``situations`` (a query of situation ids) or every situation."""
-    required: Select[*tuple[Any, ...]] = select(
-        FundingRequirement.element_code, func.sum(FundingRequirement.amount_usd_cents)
-    ).group_by(FundingRequirement.element_code)
-    flows: Select[*tuple[Any, ...]] = select(
-        FundingFlowItem.element_code,
-        *_status_sums(FundingFlowItem.amount_usd_cents, FundingFlowItem.status),
-    ).group_by(FundingFlowItem.element_code)
+def element_statement(situations: Select[Any] | None) -> Select[*tuple[Any, ...]]:
+    """The roll-up's aggregate per element code, over ``situations`` (a query of situation
+    ids) or every situation: one row per element, from one row per item."""
+    sums = [func.sum(column) for column in _SUMS]
+    stmt: Select[*tuple[Any, ...]] = select(ItemFunding.element_code, *sums).group_by(
+        ItemFunding.element_code
+    )
     if situations is not None:
-        required = required.where(FundingRequirement.situation_id.in_(situations))
-        flows = flows.where(FundingFlowItem.situation_id.in_(situations))
-    return required, flows
+        stmt = stmt.where(ItemFunding.situation_id.in_(situations))
+    return stmt
 
 
 def by_element(session: Session, situations: Select[Any] | None) -> dict[str, Totals]:
@@ -183,8 +148,8 @@ def by_element(session: Session, situations: Select[Any] | None) -> dict[str, To
 
     A situation's context-specific items count under the Annex I element they map to.
     """
-    required, flows = element_statements(situations)
-    return _fold(session.execute(required).all(), session.execute(flows).all())
+    rows = session.execute(element_statement(situations)).all()
+    return {row[0]: _totals(row[1:]) for row in rows}
 
 
 def gap_above(totals: Totals, share: float) -> bool:
@@ -193,26 +158,10 @@ def gap_above(totals: Totals, share: float) -> bool:
     return gap is not None and gap > Decimal(str(share))
 
 
-def item_sums(items: ColumnElement[bool]) -> tuple[Subquery, Subquery]:
-    """Per item of ``items``: its required cents; its committed, paid and pledged cents
-    (two grouped subqueries to join to the items, for the exports)."""
+def item_sums(items: ColumnElement[bool]) -> Subquery:
+    """Per item of ``items`` with any money: its required, committed, paid and pledged
+    cents (a subquery to join to the items, for the exports)."""
     scope = select(ChecklistItem.id).where(items)
-    required = (
-        select(
-            FundingRequirement.item_id,
-            func.sum(FundingRequirement.amount_usd_cents).label("required"),
-        )
-        .where(FundingRequirement.item_id.in_(scope))
-        .group_by(FundingRequirement.item_id)
-        .subquery("required")
+    return (
+        select(ItemFunding.item_id, *_SUMS).where(ItemFunding.item_id.in_(scope)).subquery("money")
     )
-    flows = (
-        select(
-            FundingFlowItem.item_id,
-            *_status_sums(FundingFlowItem.amount_usd_cents, FundingFlowItem.status),
-        )
-        .where(FundingFlowItem.item_id.in_(scope))
-        .group_by(FundingFlowItem.item_id)
-        .subquery("flows")
-    )
-    return required, flows

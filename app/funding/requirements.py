@@ -11,6 +11,7 @@ from app.core.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.core.etag import IfMatch
 from app.core.money import from_cents, to_cents
 from app.events.service import Actor, record
+from app.funding import totals
 from app.funding.schemas import RequirementIn, RequirementRead
 from app.models import ChecklistItem, FundingRequirement
 
@@ -97,7 +98,7 @@ def put(
     if before is not None:
         requirement.version += 1
         requirement.updated_at = now
-    session.flush()
+    totals.refresh(session, [item_id])
     record(
         session,
         actor,

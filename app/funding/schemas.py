@@ -192,6 +192,6 @@ class Funding(BaseModel):
     )
 
 
-class ItemFunding(BaseModel):
+class FundingOfItem(BaseModel):
     code: str
     funding: Funding

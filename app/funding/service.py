@@ -15,6 +15,7 @@ from app.core.money import from_cents, to_cents
 from app.core.schemas import jsonable
 from app.core.vocab import FLOW_STATUS_ORDER, FlowStatus
 from app.events.service import Actor, record
+from app.funding import totals
 from app.funding.rules import MoneyError, split_cents, usd_and_rate
 from app.funding.schemas import FlowCreate, FlowItemShare, FlowRead, FlowUpdate
 from app.models import ChecklistItem, FundingFlow, FundingFlowItem, Organisation
@@ -152,7 +153,7 @@ def insert(
     flow.items = []
     _place(flow, items)
     session.add(flow)
-    session.flush()
+    totals.refresh(session, [item.item_id for item in items])
     record(
         session, actor, situation_id=situation_id, action="funding.recorded", after=flow_json(flow)
     )
@@ -225,6 +226,7 @@ def change(session: Session, flow: FundingFlow, data: FlowUpdate, actor: Actor) 
         else [Target(p.item_id, p.code, p.element_code) for p in flow.items]
     )
     before = flow_json(flow)
+    served = [part.item_id for part in flow.items]
     for name, value in changes.items():
         if name not in ("amount_usd", "exchange_rate"):
             setattr(flow, name, value)
@@ -237,6 +239,7 @@ def change(session: Session, flow: FundingFlow, data: FlowUpdate, actor: Actor) 
         return flow
     flow.version += 1
     flow.updated_at = utcnow()
+    totals.refresh(session, [*served, *(target.item_id for target in targets)])
     _record_changes(session, actor, flow.situation_id, before, after)
     session.flush()
     return flow
@@ -276,7 +279,9 @@ def delete(session: Session, access: SituationAccess, flow: FundingFlow, actor: 
     """Delete a flow recorded by mistake (a partner: only their organisation's), with its event."""
     _allow(access, flow.source_organisation_id)
     before = flow_json(flow)
+    served = [part.item_id for part in flow.items]
     session.delete(flow)
+    totals.refresh(session, served)
     record(session, actor, situation_id=flow.situation_id, action="funding.deleted", before=before)
     session.flush()
 

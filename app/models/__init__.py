@@ -5,7 +5,7 @@ from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
-from app.models.funding import FundingFlow, FundingFlowItem, FundingRequirement
+from app.models.funding import FundingFlow, FundingFlowItem, FundingRequirement, ItemFunding
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
 from app.models.situation import Membership, PopulationFigure, Situation
@@ -23,6 +23,7 @@ __all__ = [
     "FundingRequirement",
     "IdempotencyKey",
     "Invitation",
+    "ItemFunding",
     "ItemOwner",
     "Membership",
     "Obligation",

@@ -78,20 +78,14 @@ class FundingFlow(UUIDPrimaryKey, Timestamps, Base):
 class FundingFlowItem(Base):
     """The part of a flow that serves one item: its share of the USD amount, in cents.
 
-    ``situation_id``, ``element_code`` and ``status`` repeat the flow's and the item's, so
-    that the figures of thousands of situations are one scan of this table.
+    ``situation_id``, ``code`` and ``status`` repeat the flow's and the item's: the list's
+    ``item`` filter, and ``ItemFunding``'s sums, read them here.
     """
 
     __tablename__ = "funding_flow_item"
     __table_args__ = (
         Index("ix_funding_flow_item_item", "item_id"),
-        Index(
-            "ix_funding_flow_item_figures",
-            "situation_id",
-            "element_code",
-            "status",
-            "amount_usd_cents",
-        ),
+        Index("ix_funding_flow_item_situation_code", "situation_id", "code"),
     )
 
     flow_id: Mapped[uuid.UUID] = mapped_column(
@@ -106,3 +100,35 @@ class FundingFlowItem(Base):
     position: Mapped[int] = mapped_column(Integer)
     status: Mapped[FlowStatus] = mapped_column(str_enum(FlowStatus, "flow_status"))
     amount_usd_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class ItemFunding(Base):
+    """An item's funding totals in whole cents, kept by ``app.funding.totals`` with every
+    write to its requirements and flows: the summaries, the roll-up and the exports add up
+    one row per item instead of every flow (bench ``funding``)."""
+
+    __tablename__ = "item_funding"
+    __table_args__ = (
+        # Covers the roll-up per element, for every situation or some.
+        Index(
+            "ix_item_funding_element",
+            "element_code",
+            "situation_id",
+            "required_cents",
+            "committed_cents",
+            "paid_cents",
+            "pledged_cents",
+        ),
+    )
+
+    item_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("checklist_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    situation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("situation.id", ondelete="CASCADE"), index=True
+    )
+    element_code: Mapped[str] = mapped_column(String(8))
+    required_cents: Mapped[int] = mapped_column(BigInteger)
+    committed_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger)
+    pledged_cents: Mapped[int] = mapped_column(BigInteger)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.cycles.schemas import ReportingFigures
-from app.funding.schemas import Funding, ItemFunding
+from app.funding.schemas import Funding, FundingOfItem
 
 
 class Figures(BaseModel):
@@ -50,7 +50,7 @@ class SituationSummary(Figures):
         "the latest open one) per organisation; null without one, and with `as_of`.",
     )
     funding: Funding | None = Field(default=None, description=_NOW_ONLY)
-    items_funding: list[ItemFunding] | None = Field(
+    items_funding: list[FundingOfItem] | None = Field(
         default=None,
         description="Per item with a requirement or a flow, in checklist order. " + _NOW_ONLY,
     )

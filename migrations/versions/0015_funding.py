@@ -1,4 +1,5 @@
-"""Money: requirements per item and year, funding flows and the part of each that serves an item.
+"""Money: requirements per item and year, funding flows, the part of each that serves an item,
+and each item's funding totals.
 
 Revision ID: 0015
 Revises: 0014
@@ -82,14 +83,35 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('flow_id', 'item_id', name=op.f('pk_funding_flow_item'))
     )
     with op.batch_alter_table('funding_flow_item', schema=None) as batch_op:
-        batch_op.create_index('ix_funding_flow_item_figures', ['situation_id', 'element_code', 'status', 'amount_usd_cents'], unique=False)
         batch_op.create_index('ix_funding_flow_item_item', ['item_id'], unique=False)
+        batch_op.create_index('ix_funding_flow_item_situation_code', ['situation_id', 'code'], unique=False)
+
+    op.create_table('item_funding',
+    sa.Column('item_id', sa.Uuid(), nullable=False),
+    sa.Column('situation_id', sa.Uuid(), nullable=False),
+    sa.Column('element_code', sa.String(length=8), nullable=False),
+    sa.Column('required_cents', sa.BigInteger(), nullable=False),
+    sa.Column('committed_cents', sa.BigInteger(), nullable=False),
+    sa.Column('paid_cents', sa.BigInteger(), nullable=False),
+    sa.Column('pledged_cents', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['checklist_item.id'], name=op.f('fk_item_funding_item_id_checklist_item'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['situation_id'], ['situation.id'], name=op.f('fk_item_funding_situation_id_situation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_item_funding'))
+    )
+    with op.batch_alter_table('item_funding', schema=None) as batch_op:
+        batch_op.create_index('ix_item_funding_element', ['element_code', 'situation_id', 'required_cents', 'committed_cents', 'paid_cents', 'pledged_cents'], unique=False)
+        batch_op.create_index(batch_op.f('ix_item_funding_situation_id'), ['situation_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('item_funding', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_item_funding_situation_id'))
+        batch_op.drop_index('ix_item_funding_element')
+
+    op.drop_table('item_funding')
     with op.batch_alter_table('funding_flow_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_funding_flow_item_situation_code')
         batch_op.drop_index('ix_funding_flow_item_item')
-        batch_op.drop_index('ix_funding_flow_item_figures')
 
     op.drop_table('funding_flow_item')
     with op.batch_alter_table('funding_requirement', schema=None) as batch_op:

@@ -1,0 +1,277 @@
+"""The funding roll-up: per element across 1,000 situations with 100,000 flows, beside the
+same two GROUP BY statements written by hand and run on the bare driver.
+
+The database is ``bench.seed``'s 1,000 situations (43,000 items; no updates), two years of
+requirements per item, and 100,000 flows of one to three items each (about 200,000 item
+parts). Timed in-process, one call at a time, median and p95 over ``--runs``:
+
+- service: ``app.funding.figures.by_element`` and the ``Funding`` objects the roll-up
+  serialises, through a SQLAlchemy session;
+- raw SQL: the two statements through the DBAPI cursor, rows fetched;
+
+each for an admin (every situation) and for a member of all 1,000 (the visibility
+subquery on memberships). Goals: at most 1.5 times the raw SQL, and at most 200 ms.
+
+    python -m bench.funding [--db sqlite,postgres] [--runs 30] [--reseed]
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from app.config import PROJECT_ROOT, Settings
+from app.core.db import make_engine
+from app.core.vocab import FlowStatus
+from app.funding import figures
+from app.models import (
+    ChecklistItem,
+    FundingFlow,
+    FundingFlowItem,
+    FundingRequirement,
+    Membership,
+    Organisation,
+    User,
+)
+from app.ops import migrations
+from bench.seed import Buffers, seed
+
+SITUATIONS = 1000
+FLOWS = 100_000
+GOAL_RATIO, GOAL_MS = 1.5, 200.0
+VAR = PROJECT_ROOT / "var" / "bench"
+NAME = "crrf_bench_funding"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+RAW_REQUIRED = (
+    "SELECT element_code, sum(amount_usd_cents) FROM funding_requirement {where} "
+    "GROUP BY element_code"
+)
+RAW_FLOWS = (
+    "SELECT element_code, "
+    "coalesce(sum(CASE WHEN status IN ('commitment') THEN amount_usd_cents ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN status IN ('paid') THEN amount_usd_cents ELSE 0 END), 0), "
+    "coalesce(sum(CASE WHEN status IN ('pledge') THEN amount_usd_cents ELSE 0 END), 0) "
+    "FROM funding_flow_item {where} GROUP BY element_code"
+)
+RAW_MEMBER = "WHERE situation_id IN (SELECT situation_id FROM membership WHERE user_id = {user})"
+
+
+def _seed_money(url: str, rng: random.Random) -> dict[str, int]:
+    engine = make_engine(url, Settings(database_url=url))
+    tables = (FundingRequirement.__table__, FundingFlow.__table__, FundingFlowItem.__table__)
+    out = Buffers(engine, order=tables)  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    with engine.connect() as connection:
+        items = connection.execute(
+            select(ChecklistItem.id, ChecklistItem.situation_id, ChecklistItem.code)
+        ).all()
+        orgs = list(connection.execute(select(Organisation.id)).scalars())
+    by_situation: dict[Any, list[Any]] = {}
+    for item in items:
+        by_situation.setdefault(item.situation_id, []).append(item)
+        for year in (2024, 2025):
+            out.add(
+                tables[0],
+                {
+                    "id": uuid.uuid4(),
+                    "situation_id": item.situation_id,
+                    "item_id": item.id,
+                    "element_code": item.code,
+                    "year": year,
+                    "amount_usd_cents": rng.randrange(1_000_00, 5_000_000_00),
+                    "budget_status": "indicative",
+                    "note": None,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+    situations = list(by_situation)
+    statuses = [FlowStatus.PLEDGE, FlowStatus.COMMITMENT, FlowStatus.PAID]
+    for _ in range(FLOWS):
+        sid = rng.choice(situations)
+        served = rng.sample(by_situation[sid], rng.choice((1, 1, 2, 3)))
+        cents = rng.randrange(100, 2_000_000_00)
+        status = rng.choices(statuses, weights=(2, 3, 5))[0]
+        fid = uuid.uuid4()
+        out.add(
+            tables[1],
+            {
+                "id": fid,
+                "situation_id": sid,
+                "status": status,
+                "source_organisation_id": rng.choice(orgs),
+                "destination_organisation_id": None,
+                "amount": figures.from_cents(cents),
+                "currency": "USD",
+                "exchange_rate": Decimal(1),
+                "amount_usd_cents": cents,
+                "date": date(2024, rng.randrange(1, 13), 1),
+                "budget_year": 2024,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        share, left = divmod(cents, len(served))
+        for position, item in enumerate(served):
+            out.add(
+                tables[2],
+                {
+                    "flow_id": fid,
+                    "item_id": item.id,
+                    "situation_id": sid,
+                    "code": item.code,
+                    "element_code": item.code,
+                    "position": position,
+                    "status": status,
+                    "amount_usd_cents": share + (1 if position < left else 0),
+                },
+            )
+    out.flush()
+    engine.dispose()
+    return out.counts
+
+
+def database(kind: str, reseed: bool) -> str:
+    """The seeded database (made once, reused after)."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    marker = VAR / f"{kind}-{NAME}.json"
+    if kind == "sqlite":
+        path = VAR / f"{NAME}.sqlite3"
+        url = f"sqlite:///{path}"
+        if reseed or not marker.exists():
+            for suffix in ("", "-wal", "-shm"):
+                VAR.joinpath(f"{NAME}.sqlite3{suffix}").unlink(missing_ok=True)
+    else:
+        base = make_url(POSTGRES)
+        url = base.set(database=NAME).render_as_string(hide_password=False)
+        if reseed or not marker.exists():
+            admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{NAME}"'))
+            admin.dispose()
+    if marker.exists() and not reseed:
+        migrations.upgrade(url)
+        return url
+    print(f"  seeding {kind}: {SITUATIONS} situations, {FLOWS} flows ...", file=sys.stderr)
+    started = time.monotonic()
+    migrations.upgrade(url)
+    seeded = seed(url, SITUATIONS, 0)
+    counts = _seed_money(url, random.Random(15))
+    if kind == "postgres":
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+        engine.dispose()
+    else:
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+        engine.dispose()
+    seconds = round(time.monotonic() - started, 1)
+    marker.write_text(json.dumps({"rows": {**seeded["rows"], **counts}, "seconds": seconds}))
+    return url
+
+
+def _timed(call: Any, runs: int) -> dict[str, float]:
+    call()  # warm: the statement cache, the pages
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1]}
+
+
+def measure(kind: str, url: str, runs: int) -> dict[str, Any]:
+    """Service and raw SQL, for an admin and for a member of every situation."""
+    engine: Engine = make_engine(url, Settings(database_url=url))
+    with Session(engine) as session:
+        member = session.scalar(select(User.id).where(User.email == "coordinator@bench.crrf"))
+        assert member is not None
+    visible = select(Membership.situation_id).where(Membership.user_id == member)
+    stored = member.hex if kind == "sqlite" else str(member)
+    results: dict[str, Any] = {}
+    for who, situations, where in (
+        ("admin", None, ""),
+        ("member", visible, RAW_MEMBER.format(user=f"'{stored}'")),
+    ):
+
+        def service(situations: Any = situations) -> None:
+            with Session(engine) as session:
+                totals = figures.by_element(session, situations)
+                [t.funding() for t in totals.values()]
+                figures.total(totals.values()).funding()
+
+        def raw(where: str = where) -> None:
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                for statement in (RAW_REQUIRED, RAW_FLOWS):
+                    cursor.execute(statement.format(where=where))
+                    cursor.fetchall()
+                cursor.close()
+            finally:
+                connection.close()
+
+        app, bare = _timed(service, runs), _timed(raw, runs)
+        results[who] = {"service": app, "raw": bare, "ratio": app["p50"] / bare["p50"]}
+    engine.dispose()
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    """The results as a Markdown table, with the goals."""
+    lines = [
+        f"### Funding roll-up ({SITUATIONS} situations, {FLOWS:,} flows)",
+        "",
+        "| database | caller | service p50 (p95) ms | raw SQL p50 (p95) ms | ratio | goals |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, callers in results.items():
+        for who, r in callers.items():
+            ok = r["ratio"] <= GOAL_RATIO and r["service"]["p50"] <= GOAL_MS
+            lines.append(
+                f"| {kind} | {who} | {r['service']['p50']:.1f} ({r['service']['p95']:.1f}) "
+                f"| {r['raw']['p50']:.1f} ({r['raw']['p95']:.1f}) | {r['ratio']:.2f} "
+                f"| {'met' if ok else 'MISSED'} (≤ {GOAL_RATIO} x, ≤ {GOAL_MS:.0f} ms) |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def run(kinds: list[str], runs: int, reseed: bool = False) -> dict[str, Any]:
+    """Seed (or reuse) and measure each database."""
+    return {kind: measure(kind, database(kind, reseed), runs) for kind in kinds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reseed", action="store_true")
+    args = parser.parse_args(argv)
+    results = run(args.db.split(","), args.runs, args.reseed)
+    print(json.dumps(results, indent=1), file=sys.stderr)
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
