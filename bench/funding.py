@@ -3,7 +3,8 @@ same GROUP BY written by hand and run on the bare driver.
 
 The database is ``bench.seed``'s 1,000 situations (43,000 items; no updates), two years of
 requirements per item, and 100,000 flows of one to three items each (about 200,000 item
-parts). Timed in-process, one call at a time, median and p95 over ``--runs``:
+parts). Timed in-process, one call at a time, the calls in turn (so that they share the load of
+the machine), median and p95 over ``--runs``:
 
 - service: ``app.funding.figures.by_element`` and the ``Funding`` objects the roll-up
   serialises, through a SQLAlchemy session;
@@ -18,6 +19,7 @@ subquery on memberships). Goals: at most 1.5 times the raw SQL, and at most 200 
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -53,7 +55,9 @@ FLOWS = 100_000
 GOAL_RATIO, GOAL_MS = 1.5, 200.0
 VAR = PROJECT_ROOT / "var" / "bench"
 NAME = "crrf_bench_funding"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES = os.environ.get(
+    "CRRF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 RAW = (
     "SELECT element_code, sum(required_cents), sum(committed_cents), sum(paid_cents), "
@@ -196,15 +200,20 @@ def database(kind: str, reseed: bool) -> str:
     return url
 
 
-def _timed(call: Any, runs: int) -> dict[str, float]:
-    call()  # warm: the statement cache, the pages
-    times = []
+def _timed(calls: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
+    """p50 and p95 in ms of each call, taken in turn, so that they share the machine's load."""
+    for call in calls.values():
+        call()  # warm: the statement cache, the pages
+    times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1]}
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {
+        name: {"p50": statistics.median(found), "p95": sorted(found)[int(len(found) * 0.95) - 1]}
+        for name, found in times.items()
+    }
 
 
 def measure(kind: str, url: str, runs: int) -> dict[str, Any]:
@@ -238,14 +247,15 @@ def measure(kind: str, url: str, runs: int) -> dict[str, Any]:
             finally:
                 connection.close()
 
-        app, bare = _timed(service, runs), _timed(raw, runs)
-        from_flows = _timed(lambda where=where: raw(where, RAW_FROM_FLOWS), runs)
-        results[who] = {
-            "service": app,
-            "raw": bare,
-            "ratio": app["p50"] / bare["p50"],
-            "raw_from_flows": from_flows,
-        }
+        timed = _timed(
+            {
+                "service": service,
+                "raw": raw,
+                "raw_from_flows": lambda where=where: raw(where, RAW_FROM_FLOWS),
+            },
+            runs,
+        )
+        results[who] = {**timed, "ratio": timed["service"]["p50"] / timed["raw"]["p50"]}
     engine.dispose()
     return results
 
