@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from app.auth.access import SituationAccess
 from app.auth.permissions import Permission
 from app.auth.policies import may_submit_update
-from app.checklist import service as checklist
 from app.checklist.schemas import ItemRead
 from app.core.base import utcnow
 from app.core.errors import NotFound
@@ -21,11 +20,6 @@ from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 
 Errors = dict[str, list[str]]
-
-
-def check_may_report(session: Session, access: SituationAccess, code: str) -> None:
-    """Refuse (403; 404 for no such item) a report by someone who may not report on it."""
-    updates.check_may_submit(access, checklist.item_ref(session, access.situation.id, code))
 
 
 def _returned(
