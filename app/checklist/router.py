@@ -20,6 +20,7 @@ from app.events.service import Actor
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Event
+from app.pledges.items import ItemWithPledges, with_pledges
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
 
@@ -102,11 +103,11 @@ def get_item(
     session: SessionDep,
     registry: RegistryDep,
     response: Response,
-) -> ItemRead:
-    """Read one item with its Annex I text, owners and flags; the ETag is its version."""
+) -> ItemWithPledges:
+    """Read one item with its Annex I text, owners, flags and pledges; the ETag is its version."""
     item = service.get_item(session, access.situation.id, code)
     response.headers["ETag"] = etag(item.version)
-    return service.item_read(item, access.situation, registry, utcnow())
+    return with_pledges(session, service.item_read(item, access.situation, registry, utcnow()))
 
 
 @router.patch(

@@ -1,0 +1,44 @@
+"""The pledges of a checklist item, for the item's read and its page."""
+
+import uuid
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.checklist.schemas import ItemRead
+from app.models import Pledge, PledgeLink
+from app.pledges import service
+from app.pledges.schemas import ItemPledge
+
+
+class ItemWithPledges(ItemRead):
+    pledges: list[ItemPledge] = Field(
+        description="The pledges that serve this item (public, as every pledge), newest first."
+    )
+
+
+def item_pledges(session: Session, item_id: uuid.UUID) -> list[ItemPledge]:
+    """The pledges linked to an item, newest first, with their parties."""
+    stmt = service.with_parts(
+        select(Pledge)
+        .join(PledgeLink, PledgeLink.pledge_id == Pledge.id)
+        .where(PledgeLink.item_id == item_id)
+        .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+    )
+    return [
+        ItemPledge(
+            id=pledge.id,
+            title=pledge.title,
+            forum=pledge.forum,
+            type=pledge.type,
+            status=pledge.status,
+            parties=service.party_reads(pledge.parties),
+        )
+        for pledge in session.scalars(stmt)
+    ]
+
+
+def with_pledges(session: Session, item: ItemRead) -> ItemWithPledges:
+    """The item's read, with the pledges that serve it."""
+    return ItemWithPledges(**dict(item), pledges=item_pledges(session, item.id))
