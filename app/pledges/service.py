@@ -144,20 +144,24 @@ def targets(pledge: Pledge) -> list[rules.Target]:
     return [rules.Target(link.situation_id, link.item_id, link.code) for link in pledge.links]
 
 
-def create(session: Session, user: User, data: PledgeCreate) -> Pledge:
-    """Record a pledge with its objectives, parties and links; one event per linked item."""
+def create(session: Session, user: User | None, data: PledgeCreate) -> Pledge:
+    """Record a pledge with its objectives, parties and links; one event per linked item.
+
+    ``user`` None is the system (an import): no party or link rule applies to it.
+    """
     rules.check_organisations(session, data.parties)
     parties = rules.party_entries(data.parties)
-    rules.check_party_change(user, {}, parties)
     linked = rules.resolve_links(session, data.links)
-    rules.check_link_change(session, user, data.links, {t.situation_id for t in linked})
+    if user is not None:
+        rules.check_party_change(user, {}, parties)
+        rules.check_link_change(session, user, data.links, {t.situation_id for t in linked})
     _ensure_ref_free(session, data.external_ref)
     now = utcnow()
     pledge = Pledge(
         id=uuid.uuid4(),
         **data.model_dump(include=set(_SCALARS)),
         version=1,
-        created_by_id=user.id,
+        created_by_id=user.id if user is not None else None,
         created_at=now,
         updated_at=now,
         objectives=[PledgeObjective(objective=o) for o in data.gcr_objectives],
@@ -229,21 +233,26 @@ def _replace_links(pledge: Pledge, wanted: list[rules.Target], diff: _Diff) -> N
     ]
 
 
-def update(session: Session, user: User, pledge: Pledge, data: PledgeUpdate) -> Pledge:
-    """Apply the fields sent (parties and links replace their sets): one version, its events."""
+def update(session: Session, user: User | None, pledge: Pledge, data: PledgeUpdate) -> Pledge:
+    """Apply the fields sent (parties and links replace their sets): one version, its events.
+
+    ``user`` None is the system (an import), as for ``create``.
+    """
     changes = data.changes()
     wanted_parties = None
     if data.parties is not None:
         rules.check_organisations(session, data.parties)
         wanted_parties = rules.party_entries(data.parties)
         current = {p.organisation_id: (p.role, p.share_bp) for p in pledge.parties}
-        rules.check_party_change(user, current, wanted_parties)
+        if user is not None:
+            rules.check_party_change(user, current, wanted_parties)
     wanted_links = None
     if data.links is not None:
         wanted_links = rules.resolve_links(session, data.links)
         old = {(t.situation_id, t.item_id) for t in targets(pledge)}
         new = {(t.situation_id, t.item_id) for t in wanted_links}
-        rules.check_link_change(session, user, data.links, {sid for sid, _ in old ^ new})
+        if user is not None:
+            rules.check_link_change(session, user, data.links, {sid for sid, _ in old ^ new})
     if "external_ref" in changes:
         _ensure_ref_free(session, changes["external_ref"], exclude=pledge.id)
     before_targets = targets(pledge)
