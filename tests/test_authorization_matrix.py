@@ -747,6 +747,7 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/rollup"): {"own": EVERY_USER},
+    ("GET", "/pledges"): {"own": EVERY_USER},
     ("GET", "/organisation"): {"own": EVERY_USER},
     ("GET", "/situations"): {"own": EVERY_USER},
     ("GET", "/situations/{sid}/items/5a"): {"own": IN_S1, "other_situation": IN_S2},

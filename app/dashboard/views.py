@@ -269,6 +269,9 @@ ACTION_TITLES = {
     "update.submitted": N_("Update submitted"),
     "update.accepted": N_("Update accepted"),
     "update.returned": N_("Update returned"),
+    "pledge.created": N_("Pledge made"),
+    "pledge.changed": N_("Pledge changed"),
+    "pledge.progress_reported": N_("Pledge progress reported"),
 }
 FIELD_LABELS = {
     "status": N_("Status"),

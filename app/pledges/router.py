@@ -13,7 +13,7 @@ from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestam
 from app.core.vocab import PledgeStatus, PledgeType
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
-from app.models import Pledge, PledgeProgress
+from app.models import PledgeProgress
 from app.pledges import progress, service
 from app.pledges.deps import PledgeCreator, PledgePath, PledgesReader, PledgeWriter
 from app.pledges.schemas import (
@@ -27,7 +27,6 @@ from app.pledges.schemas import (
 
 router = APIRouter(prefix="/pledges", tags=["pledges"])
 
-_ORDER = [timestamp_key(Pledge.created_at), SortKey(Pledge.id, uuid.UUID)]
 _PROGRESS_ORDER = [
     SortKey(PledgeProgress.year, int, int),
     timestamp_key(PledgeProgress.submitted_at),
@@ -61,7 +60,9 @@ def list_pledges(
         situation_id=situation_id,
         code=code,
     )
-    rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, descending=True)
+    rows, next_cursor = paginate(
+        session, stmt, service.ORDER, cursor=cursor, limit=limit, descending=True
+    )
     return Page(items=[service.pledge_read(p) for p in rows], next_cursor=next_cursor)
 
 

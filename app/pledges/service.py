@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.core.base import utcnow
 from app.core.errors import Conflict, NotFound
+from app.core.pagination import SortKey, timestamp_key
 from app.core.schemas import jsonable
 from app.core.vocab import PartyRole, PledgeStatus, PledgeType
 from app.events.service import Actor, apply_changes, record
@@ -26,6 +27,8 @@ from app.pledges import rules
 from app.pledges.schemas import LinkRead, PartyRead, PledgeCreate, PledgeRead, PledgeUpdate
 
 _ROLE_ORDER = {PartyRole.SUBMITTER: 0, PartyRole.CO_PLEDGER: 1, PartyRole.MATCHER: 2}
+# Lists: the newest first.
+ORDER = [timestamp_key(Pledge.created_at), SortKey(Pledge.id, uuid.UUID)]
 _SCALARS = ("title", "description", "type", "forum", "external_ref", "status")
 
 
