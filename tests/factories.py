@@ -30,10 +30,10 @@ from app.models import (
     User,
 )
 from app.ops import migrations
-from app.pledges import service as pledges
-from app.pledges.schemas import PledgeCreate
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
+from app.pledges import service as pledges
+from app.pledges.schemas import PledgeCreate
 from app.situations import service as situations
 from app.situations.schemas import SituationCreate
 from app.templates.registry import TemplateRegistry, cached_registry
