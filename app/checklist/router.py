@@ -20,7 +20,7 @@ from app.events.service import Actor
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Event
-from app.pledges.items import ItemWithPledges, with_pledges
+from app.pledges.items import with_pledges
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
 
@@ -103,7 +103,7 @@ def get_item(
     session: SessionDep,
     registry: RegistryDep,
     response: Response,
-) -> ItemWithPledges:
+) -> ItemRead:
     """Read one item with its Annex I text, owners, flags and pledges; the ETag is its version."""
     item = service.get_item(session, access.situation.id, code)
     response.headers["ETag"] = etag(item.version)

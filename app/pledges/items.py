@@ -2,20 +2,13 @@
 
 import uuid
 
-from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.checklist.schemas import ItemRead
 from app.models import Pledge, PledgeLink
 from app.pledges import service
-from app.pledges.schemas import ItemPledge
-
-
-class ItemWithPledges(ItemRead):
-    pledges: list[ItemPledge] = Field(
-        description="The pledges that serve this item (public, as every pledge), newest first."
-    )
+from app.pledges.refs import ItemPledge
 
 
 def item_pledges(session: Session, item_id: uuid.UUID) -> list[ItemPledge]:
@@ -39,6 +32,6 @@ def item_pledges(session: Session, item_id: uuid.UUID) -> list[ItemPledge]:
     ]
 
 
-def with_pledges(session: Session, item: ItemRead) -> ItemWithPledges:
+def with_pledges(session: Session, item: ItemRead) -> ItemRead:
     """The item's read, with the pledges that serve it."""
-    return ItemWithPledges(**dict(item), pledges=item_pledges(session, item.id))
+    return item.model_copy(update={"pledges": item_pledges(session, item.id)})

@@ -19,6 +19,7 @@ from app.checklist.schemas import ItemCode
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, ShortText, check_text
 from app.core.vocab import PartyRole, PledgeStatus, PledgeType
 from app.organisations.schemas import OrganisationRef
+from app.pledges.refs import PartyRead
 
 
 def _collapse_spaces(value: Any) -> Any:
@@ -158,13 +159,6 @@ class PledgeUpdate(PatchModel):
     links: Links | None = None
 
 
-class PartyRead(BaseModel):
-    organisation_id: uuid.UUID
-    organisation: OrganisationRef
-    role: PartyRole
-    share: Decimal | None = Field(description="A fraction 0 to 1 as a decimal string, or null.")
-
-
 class LinkRead(BaseModel):
     situation_id: uuid.UUID
     item_id: uuid.UUID
@@ -213,14 +207,3 @@ class ProgressRead(OutputModel):
     period_end: date | None
     organisation: OrganisationRef | None
     submitted_at: datetime
-
-
-class ItemPledge(BaseModel):
-    """A pledge as an item lists it."""
-
-    id: uuid.UUID
-    title: str
-    forum: str
-    type: PledgeType
-    status: PledgeStatus
-    parties: list[PartyRead]

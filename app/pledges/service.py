@@ -24,7 +24,8 @@ from app.models import (
 )
 from app.organisations.schemas import OrganisationRef
 from app.pledges import rules
-from app.pledges.schemas import LinkRead, PartyRead, PledgeCreate, PledgeRead, PledgeUpdate
+from app.pledges.refs import PartyRead
+from app.pledges.schemas import LinkRead, PledgeCreate, PledgeRead, PledgeUpdate
 
 _ROLE_ORDER = {PartyRole.SUBMITTER: 0, PartyRole.CO_PLEDGER: 1, PartyRole.MATCHER: 2}
 # Lists: the newest first.
