@@ -36,9 +36,11 @@ OBJECTIVE_LABELS = {
 PAGE_SIZE = 50
 
 
-def situation_names(session: Session, user: User) -> dict[uuid.UUID, str]:
-    """The names of the situations ``user`` may see: links elsewhere show no name."""
-    stmt = select(Situation.id, Situation.name)
+def situation_names(
+    session: Session, user: User, situation_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The names of those situations that ``user`` may see: links elsewhere show no name."""
+    stmt = select(Situation.id, Situation.name).where(Situation.id.in_(situation_ids))
     if not user.is_admin:
         mine = select(Membership.situation_id).where(Membership.user_id == user.id)
         stmt = stmt.where(Situation.id.in_(mine))
@@ -64,12 +66,14 @@ def pledges_page(
         session, stmt, service.ORDER, cursor=cursor, limit=PAGE_SIZE, descending=True
     )
     query = {k: str(v) for k, v in filters.items() if v is not None}
+    pledges = [service.pledge_read(p) for p in rows]
+    linked = {link.situation_id for pledge in pledges for link in pledge.links}
     context = {
         "user": user,
-        "pledges": [service.pledge_read(p) for p in rows],
+        "pledges": pledges,
         "filters": filters,
         "active": bool(query),
-        "names": situation_names(session, user),
+        "names": situation_names(session, user, linked),
         "types": list(PledgeType),
         "pledge_statuses": list(PledgeStatus),
         "objectives": {o: OBJECTIVE_LABELS[o] for o in GCR_OBJECTIVES},

@@ -294,6 +294,10 @@ STATUS_NAMES = {
     "in_progress": N_("In progress"),
     "in_place": N_("In place"),
     "not_applicable": N_("Not applicable"),
+    # a pledge's, in its events on the items it serves
+    "planning": N_("Planning"),
+    "fulfilled": N_("Fulfilled"),
+    "withdrawn": N_("Withdrawn"),
 }
 
 

@@ -3,21 +3,22 @@
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.checklist.schemas import ItemRead
-from app.models import Pledge, PledgeLink
+from app.models import Pledge, PledgeLink, PledgeParty
 from app.pledges import service
 from app.pledges.refs import ItemPledge
 
 
 def item_pledges(session: Session, item_id: uuid.UUID) -> list[ItemPledge]:
     """The pledges linked to an item, newest first, with their parties."""
-    stmt = service.with_parts(
+    stmt = (
         select(Pledge)
         .join(PledgeLink, PledgeLink.pledge_id == Pledge.id)
         .where(PledgeLink.item_id == item_id)
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        .options(selectinload(Pledge.parties).selectinload(PledgeParty.organisation))
     )
     return [
         ItemPledge(
