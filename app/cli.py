@@ -289,8 +289,7 @@ def _pledges_import(args: argparse.Namespace) -> int:
     if report.errors:
         print(f"nothing imported: {len(report.errors)} problems", file=sys.stderr)
         return 1
-    verbs = ("would create", "would update") if args.dry_run else ("created", "updated")
-    print(f"{verbs[0]} {report.created}, {verbs[1]} {report.updated}, unchanged {report.unchanged}")
+    print(report.summary(dry_run=args.dry_run))
     return 0
 
 

@@ -48,6 +48,11 @@ class ImportReport:
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def summary(self, *, dry_run: bool) -> str:
+        """The line that says what was done: ``created C, updated U, unchanged K``."""
+        verbs = ("would create", "would update") if dry_run else ("created", "updated")
+        return f"{verbs[0]} {self.created}, {verbs[1]} {self.updated}, unchanged {self.unchanged}"
+
 
 class _Lookup:
     """Organisations by name or acronym, situations by id or name, and their item codes."""
