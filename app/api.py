@@ -7,6 +7,7 @@ from app.checklist.router import router as checklist_router
 from app.cycles.router import router as cycles_router
 from app.exports.router import router as exports_router
 from app.organisations.router import router as organisations_router
+from app.pledges.router import router as pledges_router
 from app.reporting.router import router as reporting_router
 from app.situations.router import router as situations_router
 from app.templates.router import router as templates_router
@@ -29,6 +30,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     accounts_router,
     templates_router,
     webhooks_router,
+    pledges_router,
 )
 
 

@@ -315,6 +315,7 @@ class TestRollup:
             "pillar": "reception",
             "situations": 2,
             "by_status": _status(in_place=1, in_progress=1),
+            "pledged_not_in_place": None,  # asked for with ?pledged_not_in_place=true
         }
         assert [e["code"] for e in admin["elements"]][:3] == ["5a", "5b", "5c"]
         assert len(admin["elements"]) == 43

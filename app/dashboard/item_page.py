@@ -16,6 +16,7 @@ from app.core.vocab import ItemStatus, UpdateState
 from app.dashboard import seeing_views, views
 from app.dashboard.update_forms import TypedUpdate
 from app.models import Update
+from app.pledges.items import item_pledges
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 
@@ -78,4 +79,5 @@ def context(
         "next_cursor": next_cursor,
         "accepted": seeing_views.accepted_updates(session, item.id),
         "report": report_form(session, access, item, report, resubmit),
+        "pledges": item_pledges(session, item.id),
     }

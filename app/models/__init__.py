@@ -7,6 +7,7 @@ from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
+from app.models.pledge import Pledge, PledgeLink, PledgeObjective, PledgeParty, PledgeProgress
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
@@ -24,6 +25,11 @@ __all__ = [
     "Obligation",
     "Organisation",
     "OutboundEmail",
+    "Pledge",
+    "PledgeLink",
+    "PledgeObjective",
+    "PledgeParty",
+    "PledgeProgress",
     "PopulationFigure",
     "ReportingCycle",
     "SignInFailure",

@@ -58,6 +58,17 @@ def rollup(
     session: SessionDep,
     host_country: Annotated[CountryCode | None, Query()] = None,
     phase: Annotated[Phase | None, Query()] = None,
+    pledged_not_in_place: Annotated[
+        bool,
+        Query(description="Only the elements a pledge serves where they are not in place."),
+    ] = False,
 ) -> Rollup:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
-    return service.rollup(session, user, now=utcnow(), host_country=host_country, phase=phase)
+    return service.rollup(
+        session,
+        user,
+        now=utcnow(),
+        host_country=host_country,
+        phase=phase,
+        pledged_not_in_place=pledged_not_in_place,
+    )

@@ -59,6 +59,11 @@ class ElementRollup(BaseModel):
     pillar: PillarCode
     situations: int = Field(description="Situations that have this element.")
     by_status: dict[ItemStatus, int] = Field(description="Situations by the element's status.")
+    pledged_not_in_place: int | None = Field(
+        default=None,
+        description="With `pledged_not_in_place=true`: the situations where a pledge (not "
+        "withdrawn) serves this element and it is neither in place nor not applicable.",
+    )
 
 
 class Rollup(BaseModel):

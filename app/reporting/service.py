@@ -33,6 +33,7 @@ from app.checklist.service import has_lead_clause, stale_threshold, stale_thresh
 from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateState
 from app.cycles.figures import ReportingScope, reporting_figures
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
+from app.pledges.rollup import pledged_not_in_place as pledged
 from app.reporting.schemas import (
     PillarFigures,
     Rollup,
@@ -337,8 +338,12 @@ def rollup(
     now: datetime,
     host_country: str | None = None,
     phase: Phase | None = None,
+    pledged_not_in_place: bool = False,
 ) -> Rollup:
-    """One row per visible situation, totals, and per element how many situations have it where."""
+    """One row per visible situation, totals, and per element how many situations have it where.
+
+    ``pledged_not_in_place`` keeps only the elements pledged but not in place somewhere.
+    """
     visible = _visible(user, host_country=host_country, phase=phase)
     figures = figure_columns(NOW_STATE, now.date(), stale_thresholds(session, now, *visible))
     per_situation = session.execute(
@@ -389,7 +394,9 @@ def rollup(
             "situations_total": len(situations),
             "totals": _figures(totals, sum(shown) if shown else None),
             "situations": situations,
-            "elements": _elements(element_rows),
+            "elements": _elements(element_rows, pledged(session, of_visible))
+            if pledged_not_in_place
+            else _elements(element_rows),
         }
     )
 
@@ -425,8 +432,12 @@ def _rollup_pending(
     return pending
 
 
-def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Fold (element, status) counts into one entry per element, in template order."""
+def _elements(rows: Sequence[Any], pledged: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Fold (element, status) counts into one entry per element, in template order.
+
+    With ``pledged`` (per element, the situations where it is pledged but not in place),
+    only those elements, with that count.
+    """
     elements: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.position):
         entry = elements.setdefault(
@@ -441,4 +452,10 @@ def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
         )
         entry["situations"] += row.situations
         entry["by_status"][row.status] += row.situations
-    return list(elements.values())
+    if pledged is None:
+        return list(elements.values())
+    return [
+        {**entry, "pledged_not_in_place": pledged[code]}
+        for code, entry in elements.items()
+        if code in pledged
+    ]
