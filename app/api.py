@@ -8,6 +8,7 @@ from app.cycles.router import router as cycles_router
 from app.exports.router import router as exports_router
 from app.funding.router import router as funding_router
 from app.organisations.router import router as organisations_router
+from app.pledges.router import router as pledges_router
 from app.reporting.router import router as reporting_router
 from app.situations.router import router as situations_router
 from app.templates.router import router as templates_router
@@ -31,6 +32,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     templates_router,
     webhooks_router,
     funding_router,
+    pledges_router,
 )
 
 

@@ -31,6 +31,7 @@ from app.models import User
 from app.notify.config import session_info
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
+from app.pledges.importer import import_pledges
 from app.templates.model import TemplateFile
 from app.templates.registry import (
     SCHEMA_FILE,
@@ -285,6 +286,23 @@ def _templates_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _pledges_import(args: argparse.Namespace) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        print(f"error: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    with _session() as session:
+        report = import_pledges(session, text, dry_run=args.dry_run)
+    for error in report.errors:
+        print(f"{args.file}: {error}", file=sys.stderr)
+    if report.errors:
+        print(f"nothing imported: {len(report.errors)} problems", file=sys.stderr)
+        return 1
+    print(report.summary(dry_run=args.dry_run))
+    return 0
+
+
 def template_schema() -> str:
     """The JSON Schema of template files, as written beside them."""
     return json.dumps(TemplateFile.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
@@ -377,6 +395,20 @@ def build_parser() -> argparse.ArgumentParser:
     flows.add_argument("file")
     flows.add_argument("--situation", type=uuid.UUID, help="situation id, if no situation column")
     flows.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
+
+    pledge_commands = commands.add_parser("pledges", help="pledges").add_subparsers(
+        dest="pledges", required=True
+    )
+    pledges_import = add(
+        pledge_commands,
+        "import",
+        _pledges_import,
+        "import a pledge list (CSV, the README's columns); re-importing updates by external_ref",
+    )
+    pledges_import.add_argument("file")
+    pledges_import.add_argument(
+        "--dry-run", action="store_true", help="check and count, change nothing"
+    )
 
     template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
         dest="templates", required=True

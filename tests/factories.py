@@ -20,10 +20,20 @@ from app.core.vocab import OrganisationType, OwnerRole, SituationRole
 from app.cycles import service as cycles
 from app.cycles.schemas import CycleCreate
 from app.events.service import SYSTEM
-from app.models import Membership, Organisation, ReportingCycle, Situation, Update, User
+from app.models import (
+    Membership,
+    Organisation,
+    Pledge,
+    ReportingCycle,
+    Situation,
+    Update,
+    User,
+)
 from app.ops import migrations
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
+from app.pledges import service as pledges
+from app.pledges.schemas import PledgeCreate
 from app.situations import service as situations
 from app.situations.schemas import SituationCreate
 from app.templates.registry import TemplateRegistry, cached_registry
@@ -243,3 +253,24 @@ def open_cycle(db: Session, situation: Situation, **fields: Any) -> ReportingCyc
     }
     data.update(fields)
     return cycles.create(db, situation.id, CycleCreate.model_validate(data), SYSTEM)
+
+
+def make_pledge(
+    db: Session,
+    by: User,
+    submitter: Organisation,
+    situation: Situation,
+    codes: tuple[str, ...] = ("5a",),
+    **fields: Any,
+) -> Pledge:
+    """A pledge made by ``submitter``, serving ``codes`` of ``situation``, recorded by ``by``."""
+    data: dict[str, Any] = {
+        "title": f"Pledge {uuid.uuid4().hex[:6]}",
+        "type": "financial",
+        "gcr_objectives": [1],
+        "forum": "GRF 2023",
+        "parties": [{"organisation_id": submitter.id, "role": "submitter"}],
+        "links": [{"situation_id": situation.id, "code": code} for code in codes],
+    }
+    data.update(fields)
+    return pledges.create(db, by, PledgeCreate.model_validate(data))

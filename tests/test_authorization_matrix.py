@@ -41,7 +41,7 @@ from app.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from tests.factories import World, open_cycle
+from tests.factories import World, make_pledge, open_cycle
 from tests.test_routes import api_routes
 
 ACTORS = ("admin", "coordinator", "partner_a", "partner_b", "viewer", "outsider", "anonymous")
@@ -336,6 +336,31 @@ CHANGED_BY_SOURCE = in_situation(
 DELETED_BY_SOURCE = in_situation(
     row(204, 204, 204, 403, 403, 404), row(204, 204, 403, 204, 403, 404)
 )
+
+
+def pledge_url(connection: Connection, world: World, variant: str, path: str = "") -> str:
+    """A pledge of the variant's organisation, serving its item in its situation."""
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        pledge = make_pledge(
+            session, world.users["admin"], org(world, variant), situation(world, variant)
+        )
+        session.commit()
+        return f"/api/v1/pledges/{pledge.id}{path}"
+    finally:
+        session.close()
+
+
+def pledge_body(world: World, variant: str) -> dict[str, Any]:
+    """A new pledge of the variant's organisation, on its item in its situation."""
+    return {
+        "title": "Reception centres",
+        "type": "material",
+        "gcr_objectives": [1],
+        "forum": "GRF 2023",
+        "parties": [{"organisation_id": str(org(world, variant).id), "role": "submitter"}],
+        "links": [{"situation_id": str(situation(world, variant).id), "code": item_code(variant)}],
+    }
 
 
 def token_id(connection: Connection, user_id: uuid.UUID) -> str:
@@ -698,6 +723,51 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         lambda w, v, c, u: Call("DELETE", flow_url(c, w, v)),
         DELETED_BY_SOURCE,
     ),
+    # Pledges are public; their parties' users (and admins) change them and report on them.
+    # A non-admin names only their own organisation, and links only where they are a
+    # partner or a coordinator (s2 is unknown to partner_a: 422, as a situation that is not).
+    ("GET", "/api/v1/pledges"): (
+        lambda w, v, c, u: Call(
+            "GET", "/api/v1/pledges?limit=200", find=pledge_url(c, w, v).rsplit("/", 1)[1]
+        ),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("POST", "/api/v1/pledges"): (
+        lambda w, v, c, u: Call("POST", "/api/v1/pledges", pledge_body(w, v)),
+        {
+            "own": row(201, 403, 201, 403, 403, 403),
+            "other_org": row(201, 403, 403, 201, 403, 403),
+            "other_situation": row(201, 403, 422, 403, 403, 403),
+        },
+    ),
+    ("GET", "/api/v1/pledges/{pid}"): (
+        lambda w, v, c, u: Call("GET", pledge_url(c, w, v)),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("PATCH", "/api/v1/pledges/{pid}"): (
+        lambda w, v, c, u: Call(
+            "PATCH", pledge_url(c, w, v), {"title": "Renamed"}, {"If-Match": '"v1"'}
+        ),
+        {
+            "own": row(200, 403, 200, 403, 403, 403),
+            "other_org": row(200, 403, 403, 200, 403, 403),
+            "other_situation": row(200, 403, 200, 403, 403, 403),
+        },
+    ),
+    ("GET", "/api/v1/pledges/{pid}/progress"): (
+        lambda w, v, c, u: Call("GET", pledge_url(c, w, v, "/progress")),
+        everywhere(row(200, 200, 200, 200, 200, 200)),
+    ),
+    ("POST", "/api/v1/pledges/{pid}/progress"): (
+        lambda w, v, c, u: Call(
+            "POST", pledge_url(c, w, v, "/progress"), {"year": 2024, "narrative": "On track"}
+        ),
+        {
+            "own": row(201, 403, 201, 403, 403, 403),
+            "other_org": row(201, 403, 403, 201, 403, 403),
+            "other_situation": row(201, 403, 201, 403, 403, 403),
+        },
+    ),
     ("GET", "/api/v1/updates/{uid}"): (
         lambda w, v, c, u: Call("GET", f"/api/v1/updates/{update_id(w, v)}"),
         in_situation(row(200, 200, 200, 404, 404, 404), row(200, 200, 404, 200, 404, 404)),
@@ -814,6 +884,7 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
     ("GET", "/situations/{sid}/trend"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/situations/{sid}/export"): {"own": IN_S1, "other_situation": IN_S2},
     ("GET", "/rollup"): {"own": EVERY_USER},
+    ("GET", "/pledges"): {"own": EVERY_USER},
     ("GET", "/organisation"): {"own": EVERY_USER},
     ("GET", "/situations"): {"own": EVERY_USER},
     ("GET", "/situations/{sid}/items/5a"): {"own": IN_S1, "other_situation": IN_S2},

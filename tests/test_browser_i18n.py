@@ -103,7 +103,7 @@ def pages_of(served: Served, who: str) -> list[str]:
     sid = served.world.s1.id
     item = f"/situations/{sid}/items/5a"
     paths = ["/", "/situations", "/organisation", f"/situations/{sid}", item]
-    paths += [f"/situations/{sid}/trend", "/rollup"]
+    paths += [f"/situations/{sid}/trend", "/rollup", "/pledges"]
     if who in ("admin", "coordinator"):
         paths += [f"/situations/{sid}/review", f"/situations/{sid}/members"]
         paths += [f"{item}/edit", f"{item}/owners?q=NGO"]

@@ -468,6 +468,7 @@ class TestPages:
             f"/situations/{sid}",
             f"/situations/{sid}/items/5a",
             f"/situations/{sid}/review",
+            "/pledges",
         ]
 
     def test_pages_are_accessible_shells(self, client: TestClient, world: World) -> None:

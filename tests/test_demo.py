@@ -160,6 +160,16 @@ class TestDemoData:
         organisations = every(api, f"{API}/organisations", demo.headers("viewer"))
         assert len({o["type"] for o in organisations}) >= 12
 
+    def test_pledges_from_several_forums_serve_demo_items(
+        self, demo: Demo, api: TestClient, uganda: dict[str, Any]
+    ) -> None:
+        pledges = every(api, f"{API}/pledges", demo.headers("viewer"))
+        assert {p["forum"] for p in pledges} == {"GRF 2019", "GRF 2023", "national"}
+        item = api.get(f"{API}/situations/{uganda['id']}/items/5f", headers=demo.headers("viewer"))
+        assert [p["title"] for p in item.json()["pledges"]] == [
+            "Birth registration in every settlement"
+        ]
+
     def test_accepted_returned_and_pending_updates(
         self, demo: Demo, api: TestClient, uganda: dict[str, Any]
     ) -> None:

@@ -192,6 +192,25 @@ class TestReturnedUpdate:
         assert outbox(mail_db) == []
 
 
+def invite_newcomer_on_the_members_page(
+    client: TestClient, db: Session, world: World
+) -> tuple[User, str]:
+    """A coordinator invites a new partner from the members page and asks for the link."""
+    newcomer, _ = make_user(db, world.orgs["ngo_a"], name="newcomer")
+    db.flush()
+    sign_in(client, world, "coordinator")
+    response = client.post(
+        f"/situations/{world.s1.id}/members",
+        data={
+            "csrf_token": csrf_of(client),
+            "email": newcomer.email,
+            "role": "partner",
+            "link": "yes",
+        },
+    )
+    return newcomer, assert_page(response, 200)
+
+
 class TestMailOff:
     def test_nothing_is_queued_and_the_invitation_says_so(
         self, client: TestClient, db: Session, world: World
@@ -208,37 +227,13 @@ class TestMailOff:
     def test_the_members_page_says_to_copy_the_link(
         self, client: TestClient, db: Session, world: World
     ) -> None:
-        newcomer, _ = make_user(db, world.orgs["ngo_a"], name="newcomer")
-        db.flush()
-        sign_in(client, world, "coordinator")
-        response = client.post(
-            f"/situations/{world.s1.id}/members",
-            data={
-                "csrf_token": csrf_of(client),
-                "email": newcomer.email,
-                "role": "partner",
-                "link": "yes",
-            },
-        )
-        html = assert_page(response, 200)
+        _, html = invite_newcomer_on_the_members_page(client, db, world)
         assert "Mail is off on this service: copy the link" in html
 
     def test_the_members_page_says_the_link_went_by_mail_when_it_did(
         self, mail_client: TestClient, db: Session, world: World
     ) -> None:
-        newcomer, _ = make_user(db, world.orgs["ngo_a"], name="newcomer")
-        db.flush()
-        sign_in(mail_client, world, "coordinator")
-        response = mail_client.post(
-            f"/situations/{world.s1.id}/members",
-            data={
-                "csrf_token": csrf_of(mail_client),
-                "email": newcomer.email,
-                "role": "partner",
-                "link": "yes",
-            },
-        )
-        html = assert_page(response, 200)
+        newcomer, html = invite_newcomer_on_the_members_page(mail_client, db, world)
         assert "The link is on its way to them by e-mail too." in html
         assert [row.to_address for row in outbox(db)] == [newcomer.email]
 

@@ -320,6 +320,7 @@ class TestRollup:
                 **dict.fromkeys(("pledged_usd", "gap_usd"), "0.00"),
                 "funded_share": None,
             },
+            "pledged_not_in_place": None,  # asked for with ?pledged_not_in_place=true
         }
         assert [e["code"] for e in admin["elements"]][:3] == ["5a", "5b", "5c"]
         assert len(admin["elements"]) == 43

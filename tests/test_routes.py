@@ -38,6 +38,7 @@ DASHBOARD = {
     "/situations/{sid}/trend",
     "/situations/{sid}/export",
     "/rollup",
+    "/pledges",
     "/rollup/export",
     "/admin",
     "/admin/situations/new",

@@ -14,9 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.auth.tokens import hash_token, new_secret, with_user_by_hash
+from app.auth.tokens import (
+    hash_token,
+    new_secret,
+    with_user_and_access_by_hash,
+    with_user_by_hash,
+)
 from app.core.base import utcnow
-from app.models import User, WebSession
+from app.core.vocab import SituationRole
+from app.models import Situation, User, WebSession
 
 MAX_ID_LENGTH = 128
 
@@ -42,15 +48,30 @@ def start(
 
 def resolve(session: Session, secret: str, now: datetime) -> tuple[WebSession, User] | None:
     """The live session with this id and its active user, or None."""
-    if not secret or len(secret) > MAX_ID_LENGTH:
+    if not _may_be_an_id(secret):
         return None
     row = with_user_by_hash(session, WebSession, WebSession.session_hash, secret)
-    if row is None:
+    return row if row is not None and _live(*row, now) else None
+
+
+def resolve_with_access(
+    session: Session, secret: str, now: datetime, situation_id: uuid.UUID
+) -> tuple[WebSession, User, Situation | None, SituationRole | None] | None:
+    """``resolve``, with the situation and the user's role in it, in the same statement."""
+    if not _may_be_an_id(secret):
         return None
-    web_session, user = row
-    if web_session.expires_at <= now or not user.is_active:
-        return None
-    return web_session, user
+    row = with_user_and_access_by_hash(
+        session, WebSession, WebSession.session_hash, secret, situation_id
+    )
+    return row if row is not None and _live(row[0], row[1], now) else None
+
+
+def _may_be_an_id(secret: str) -> bool:
+    return bool(secret) and len(secret) <= MAX_ID_LENGTH
+
+
+def _live(web_session: WebSession, user: User, now: datetime) -> bool:
+    return web_session.expires_at > now and user.is_active
 
 
 def end(session: Session, secret: str) -> None:

@@ -23,7 +23,7 @@ from app.auth.policies import (
     global_permissions,
     situation_permissions,
 )
-from app.auth.tokens import hash_token, with_user_by_hash
+from app.auth.tokens import with_user_and_access_by_hash, with_user_by_hash
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, NotFound, Unauthorized
@@ -65,20 +65,11 @@ def authenticate_with_access(
     request: Request, session: Session, token: str, sid: uuid.UUID
 ) -> SituationAccess:
     """``authenticate`` and ``load_situation_access`` in one statement, for a bearer token."""
-    row = session.execute(
-        select(ApiToken, User, Situation, Membership.role)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(Situation, Situation.id == sid)
-        .outerjoin(
-            Membership,
-            and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
-        )
-        .where(ApiToken.token_hash == hash_token(_checked(token)))
-    ).first()
+    row = with_user_and_access_by_hash(session, ApiToken, ApiToken.token_hash, _checked(token), sid)
     if row is None:
         raise Unauthorized(_INVALID)
     api_token, user, situation, role = row
-    return _situation_access(_valid_user(request, api_token, user), situation, role)
+    return situation_access(_valid_user(request, api_token, user), situation, role)
 
 
 def _valid_user(request: Request, api_token: ApiToken, user: User) -> User:
@@ -195,12 +186,14 @@ def load_situation_access(session: Session, sid: uuid.UUID, user: User) -> Situa
         .where(Situation.id == sid)
     ).first()
     situation, role = row if row is not None else (None, None)
-    return _situation_access(user, situation, role)
+    return situation_access(user, situation, role)
 
 
-def _situation_access(
+def situation_access(
     user: User, situation: Situation | None, role: SituationRole | None
 ) -> SituationAccess:
+    """What ``user`` may do in ``situation`` (as read with their ``role``); 404 if they may
+    not see it, or it does not exist."""
     if situation is None or not can_see_situation(user, role):
         raise NotFound()
     return SituationAccess(situation, user, role, situation_permissions(user, role))

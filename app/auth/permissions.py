@@ -20,6 +20,9 @@ class Permission(StrEnum):
     SITUATIONS_LIST = "situations:list"
     SITUATIONS_CREATE = "situations:create"
     SUMMARY_READ = "summary:read"
+    PLEDGES_READ = "pledges:read"
+    # Held by admins; others write a pledge as its parties' users (``policies.pledge_access``).
+    PLEDGES_WRITE = "pledges:write"
     # per situation
     SITUATION_READ = "situation:read"
     SITUATION_WRITE = "situation:write"
@@ -51,7 +54,14 @@ class Permission(StrEnum):
 P = Permission
 
 EVERY_USER: frozenset[Permission] = frozenset(
-    {P.PROFILE_READ, P.TEMPLATES_READ, P.ORGANISATIONS_READ, P.SITUATIONS_LIST, P.SUMMARY_READ}
+    {
+        P.PROFILE_READ,
+        P.TEMPLATES_READ,
+        P.ORGANISATIONS_READ,
+        P.SITUATIONS_LIST,
+        P.SUMMARY_READ,
+        P.PLEDGES_READ,
+    }
 )
 ADMIN: frozenset[Permission] = frozenset(Permission)
 

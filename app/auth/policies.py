@@ -108,3 +108,30 @@ def may_record_flow(
     if Permission.FUNDING_RECORD not in permissions or user.organisation_id is None:
         return False
     return source_organisation_ids <= {user.organisation_id}
+
+
+def may_write_pledge(user: User, party_organisation_ids: set[uuid.UUID]) -> bool:
+    """May this user change a pledge whose parties are these organisations, or report on it?
+
+    Admins may; otherwise the users of a party's organisation.
+    """
+    if Permission.PLEDGES_WRITE in global_permissions(user):
+        return True
+    return user.organisation_id is not None and user.organisation_id in party_organisation_ids
+
+
+def may_name_parties(user: User, changed_organisation_ids: set[uuid.UUID]) -> bool:
+    """May this user add, change or remove the parties of these organisations on a pledge?
+
+    Admins name any organisation; anyone else only their own, so that no organisation is
+    made to promise by another.
+    """
+    if Permission.PLEDGES_WRITE in global_permissions(user):
+        return True
+    return changed_organisation_ids <= {user.organisation_id}
+
+
+def may_link_pledge(user: User, role: SituationRole | None) -> bool:
+    """May this user add or remove a pledge's link to an item of a situation where they hold
+    ``role``? Admins anywhere; others where they coordinate or are a partner."""
+    return user.is_admin or role in (SituationRole.COORDINATOR, SituationRole.PARTNER)

@@ -6,12 +6,14 @@ for a slow password hash to protect, and every request pays for the hash.
 
 import hashlib
 import secrets
+import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.models import User
+from app.core.vocab import SituationRole
+from app.models import Membership, Situation, User
 
 TOKEN_PREFIX = "crrf_"  # noqa: S105 - a public prefix, not a secret
 
@@ -51,3 +53,25 @@ def with_user_by_hash(
         .where(hash_column == hash_token(secret))
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def with_user_and_access_by_hash(
+    session: Session,
+    model: Any,
+    hash_column: InstrumentedAttribute[str],
+    secret: str,
+    situation_id: uuid.UUID,
+) -> tuple[Any, User, Situation | None, SituationRole | None] | None:
+    """``with_user_by_hash``, with situation ``situation_id`` (``None`` if there is none) and
+    the user's role in it (``None`` if not a member), in the same statement."""
+    row = session.execute(
+        select(model, User, Situation, Membership.role)
+        .join(User, User.id == model.user_id)
+        .outerjoin(Situation, Situation.id == situation_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
+        )
+        .where(hash_column == hash_token(secret))
+    ).first()
+    return (row[0], row[1], row[2], row[3]) if row is not None else None

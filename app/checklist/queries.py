@@ -1,18 +1,18 @@
 """SQL over checklist items that the checklist, reporting and exports share."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, not_, select
+from sqlalchemy import ColumnElement, Row, Select, case, exists, func, literal, not_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.checklist import flags
 from app.core.base import UTCDateTime
 from app.core.errors import NotFound
-from app.core.vocab import ItemStatus, OwnerRole, PillarCode
+from app.core.vocab import ItemStatus, OrganisationType, OwnerRole, PillarCode
 from app.models import ChecklistItem, ItemOwner, Membership, Organisation, Situation
 
 
@@ -178,11 +178,14 @@ def get_item(
     return item
 
 
-def owning_organisations(session: Session, situation_id: uuid.UUID) -> list[Organisation]:
-    """The organisations that own any item of the situation, by name."""
-    return list(
-        session.scalars(
-            select(Organisation)
+def owning_organisations(
+    session: Session, situation_id: uuid.UUID
+) -> Sequence[Row[uuid.UUID, str, str | None, OrganisationType]]:
+    """The organisations that own any item of the situation, by name: their id, name,
+    acronym and type (the columns a mention needs, not whole rows: a page lists a hundred)."""
+    return (
+        session.execute(
+            select(Organisation.id, Organisation.name, Organisation.acronym, Organisation.type)
             .where(
                 Organisation.id.in_(
                     select(ItemOwner.organisation_id)
@@ -192,7 +195,7 @@ def owning_organisations(session: Session, situation_id: uuid.UUID) -> list[Orga
             )
             .order_by(Organisation.name_key, Organisation.id)
         )
-    )
+    ).all()
 
 
 OWNED_SHOWN = 200

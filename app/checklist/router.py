@@ -20,6 +20,7 @@ from app.events.service import Actor
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Event
+from app.pledges.items import with_pledges
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
 
@@ -103,10 +104,10 @@ def get_item(
     registry: RegistryDep,
     response: Response,
 ) -> ItemRead:
-    """Read one item with its Annex I text, owners and flags; the ETag is its version."""
+    """Read one item with its Annex I text, owners, flags and pledges; the ETag is its version."""
     item = service.get_item(session, access.situation.id, code)
     response.headers["ETag"] = etag(item.version)
-    return service.item_read(item, access.situation, registry, utcnow())
+    return with_pledges(session, service.item_read(item, access.situation, registry, utcnow()))
 
 
 @router.patch(

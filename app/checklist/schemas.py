@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, ShortText
 from app.core.vocab import ItemStatus, OrganisationType, OwnerRole, PillarCode
 from app.organisations.schemas import OrganisationRef
+from app.pledges.refs import ItemPledge
 from app.templates.model import StateRole
 
 ItemCode = Annotated[
@@ -107,6 +108,11 @@ class ItemRead(BaseModel):
     last_accepted_update_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    pledges: list[ItemPledge] | None = Field(
+        default=None,
+        description="On one item's read: the pledges that serve it (public, as every "
+        "pledge), newest first. Null in lists and in the answers to changes.",
+    )
 
 
 class EventActor(BaseModel):

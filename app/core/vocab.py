@@ -185,3 +185,31 @@ FLOW_STATUS_ORDER: dict[FlowStatus, int] = {status: n for n, status in enumerate
 class BudgetStatus(StrEnum):
     INDICATIVE = "indicative"
     COMMITTED = "committed"
+
+
+class PledgeType(StrEnum):
+    FINANCIAL = "financial"
+    MATERIAL = "material"
+    TECHNICAL = "technical"
+    RESETTLEMENT = "resettlement"
+    COMPLEMENTARY_PATHWAYS = "complementary_pathways"
+    POLICY = "policy"
+
+
+class PledgeStatus(StrEnum):
+    PLANNING = "planning"
+    IN_PROGRESS = "in_progress"
+    FULFILLED = "fulfilled"
+    WITHDRAWN = "withdrawn"
+
+
+class PartyRole(StrEnum):
+    SUBMITTER = "submitter"
+    CO_PLEDGER = "co_pledger"
+    MATCHER = "matcher"
+
+
+# The Global Compact on Refugees' four objectives (A/73/12 (Part II), ¶7): ease pressures on
+# host countries, enhance refugee self-reliance, expand access to third-country solutions,
+# support conditions in countries of origin for return in safety and dignity.
+GCR_OBJECTIVES = (1, 2, 3, 4)

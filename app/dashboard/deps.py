@@ -8,6 +8,7 @@ carry its session's CSRF token.
 """
 
 import hmac
+import uuid
 from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -18,16 +19,17 @@ from sqlalchemy.orm import Session
 from app import i18n
 from app.accounts import sessions
 from app.auth.access import SituationAccess
-from app.auth.deps import Credential, require, situation_permission
+from app.auth.deps import Credential, require, situation_access, situation_permission
 from app.auth.permissions import Permission
 from app.core.base import utcnow
 from app.core.deps import SessionDep
 from app.core.errors import Forbidden, Unauthorized
-from app.models import User
+from app.models import User, WebSession
 
 SESSION_COOKIE = "crrf_session"
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ENDED = "Your session has ended: sign in again."
 
 
 class CrossSiteRequest(Forbidden):
@@ -81,8 +83,22 @@ def _web_session_user(request: Request, session: Session, secret: str) -> User:
     """The active user of a live dashboard session, or ``Unauthorized``."""
     found = sessions.resolve(session, secret, utcnow())
     if found is None:
-        raise Unauthorized("Your session has ended: sign in again.")
-    web_session, user = found
+        raise Unauthorized(_ENDED)
+    return _signed_in(request, *found)
+
+
+def _web_session_access(
+    request: Request, session: Session, secret: str, sid: uuid.UUID
+) -> SituationAccess:
+    """``_web_session_user`` and the situation access, in one statement."""
+    found = sessions.resolve_with_access(session, secret, utcnow(), sid)
+    if found is None:
+        raise Unauthorized(_ENDED)
+    web_session, user, situation, role = found
+    return situation_access(_signed_in(request, web_session, user), situation, role)
+
+
+def _signed_in(request: Request, web_session: WebSession, user: User) -> User:
     i18n.settle(user.language)  # the page speaks the user's chosen language
     request.state.user_id = user.id
     request.state.web_session_id = web_session.id
@@ -95,7 +111,7 @@ async def cookie_credential(
     """The session cookie of the request; without one, ask to sign in (401)."""
     if not secret:
         raise Unauthorized("Sign in to use the dashboard.")
-    return Credential(request, secret, _web_session_user)
+    return Credential(request, secret, _web_session_user, _web_session_access)
 
 
 def get_signed_in_user(

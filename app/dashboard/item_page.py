@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 from app.auth.access import SituationAccess
 from app.auth.permissions import Permission
 from app.auth.policies import may_submit_update
-from app.checklist import service as checklist
 from app.checklist.schemas import ItemRead
 from app.core.base import utcnow
 from app.core.errors import NotFound
@@ -17,15 +16,11 @@ from app.core.vocab import ItemStatus, UpdateState
 from app.dashboard import funding_views, seeing_views, views
 from app.dashboard.update_forms import TypedUpdate
 from app.models import Update
+from app.pledges.items import item_pledges
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 
 Errors = dict[str, list[str]]
-
-
-def check_may_report(session: Session, access: SituationAccess, code: str) -> None:
-    """Refuse (403; 404 for no such item) a report by someone who may not report on it."""
-    updates.check_may_submit(access, checklist.item_ref(session, access.situation.id, code))
 
 
 def _returned(
@@ -85,4 +80,5 @@ def context(
         "accepted": seeing_views.accepted_updates(session, item.id),
         "report": report_form(session, access, item, report, resubmit),
         "money": funding_views.item_money(session, access.situation.id, code),
+        "pledges": item_pledges(session, item.id),
     }

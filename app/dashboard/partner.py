@@ -69,7 +69,6 @@ def submit_update(
         "form_key": form_key,
     }
     typed = TypedUpdate.sent(values, evidence_title, evidence_url)
-    item_page.check_may_report(session, access, code)
     outcome = update_forms.submit(session, access, code, typed)
     if outcome.location is not None:
         return RedirectResponse(outcome.location, status_code=303)

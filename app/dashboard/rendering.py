@@ -24,7 +24,15 @@ from app.accounts.sessions import csrf_token
 from app.core.errors import AppError, Unauthorized
 from app.core.ratelimit import AUTH_FAILED
 from app.core.schemas import country_name
-from app.core.vocab import ItemStatus, OwnerRole, Phase, SituationRole
+from app.core.vocab import (
+    ItemStatus,
+    OwnerRole,
+    PartyRole,
+    Phase,
+    PledgeStatus,
+    PledgeType,
+    SituationRole,
+)
 from app.dashboard import labels
 from app.dashboard.deps import SESSION_COOKIE
 from app.dashboard.service_texts import translated
@@ -67,10 +75,25 @@ PHASE_LABELS = {
     Phase.SOLUTIONS: N_("Solutions"),
 }
 
+PLEDGE_LABELS = {
+    PledgeType.FINANCIAL: N_("Financial"),
+    PledgeType.MATERIAL: N_("Material"),
+    PledgeType.TECHNICAL: N_("Technical"),
+    PledgeType.RESETTLEMENT: N_("Resettlement"),
+    PledgeType.COMPLEMENTARY_PATHWAYS: N_("Complementary pathways"),
+    PledgeType.POLICY: N_("Policy"),
+    PledgeStatus.PLANNING: N_("Planning"),
+    PledgeStatus.FULFILLED: N_("Fulfilled"),
+    PledgeStatus.WITHDRAWN: N_("Withdrawn"),
+    PartyRole.SUBMITTER: N_("Submitter"),
+    PartyRole.CO_PLEDGER: N_("Co-pledger"),
+    PartyRole.MATCHER: N_("Matcher"),
+}
+
 
 def _label(value: Any) -> str:
     """A readable label for a vocabulary value, in the request's language."""
-    for table in (STATUS_LABELS, ROLE_LABELS, MEMBER_ROLE_LABELS, PHASE_LABELS):
+    for table in (STATUS_LABELS, ROLE_LABELS, MEMBER_ROLE_LABELS, PHASE_LABELS, PLEDGE_LABELS):
         if value in table:
             return i18n.gettext(table[value])
     return str(value).replace("_", " ").capitalize()

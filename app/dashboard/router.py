@@ -28,6 +28,7 @@ from app.dashboard import (
     members,
     organisation_views,
     partner,
+    pledges,
     review_pages,
     seeing,
     seeing_views,
@@ -52,6 +53,7 @@ router = APIRouter(
 )
 router.include_router(seeing.router)
 router.include_router(admin.router)
+router.include_router(pledges.router)
 
 
 PillarFilter = Annotated[PillarCode | None, Query(), Blank]

@@ -185,18 +185,21 @@ def _scope(access: SituationAccess, code: str) -> str:
 def submit(session: Session, access: SituationAccess, code: str, typed: TypedUpdate) -> Submitted:
     """Submit the form as ``POST …/items/{code}/updates`` would, once per form key.
 
+    Someone who may not report on the item is refused (403) before the form is read.
     Nothing is written unless the update is: the attempt runs in a savepoint, and a refusal
     (``Forbidden``, ``NotFound``) leaves it rolled back. On PostgreSQL, a twin post that loses
     the race on the key finds the winner's answer on a second look and replays it.
     """
+    item = checklist.item_ref(session, access.situation.id, code, access.user.organisation_id)
+    updates.check_may_submit(access, item)
+    body = typed.body()
     try:
-        data = UpdateIn.model_validate(typed.body())
+        data = UpdateIn.model_validate(body)
     except ValidationError as exc:
         return Submitted(errors=field_errors(exc, typed))
     base = f"/situations/{access.situation.id}/items/{code}"
 
     def work() -> StoredResponse:
-        item = checklist.item_ref(session, access.situation.id, code, access.user.organisation_id)
         update = updates.submit(session, access, item, data)
         UPDATE_SUBMISSIONS.labels("page").inc()
         accepted = access.situation.review_policy is ReviewPolicy.AUTO_ACCEPT
@@ -213,7 +216,7 @@ def submit(session: Session, access: SituationAccess, code: str, typed: TypedUpd
                     user_id=access.user.id,
                     scope=_scope(access, code),
                     key=typed.form_key,
-                    payload=typed.body(),
+                    payload=body,
                     work=work,
                 )
             return Submitted(location=stored.headers["Location"])

@@ -269,6 +269,9 @@ ACTION_TITLES = {
     "update.submitted": N_("Update submitted"),
     "update.accepted": N_("Update accepted"),
     "update.returned": N_("Update returned"),
+    "pledge.created": N_("Pledge made"),
+    "pledge.changed": N_("Pledge changed"),
+    "pledge.progress_reported": N_("Pledge progress reported"),
 }
 FIELD_LABELS = {
     "status": N_("Status"),
@@ -291,6 +294,10 @@ STATUS_NAMES = {
     "in_progress": N_("In progress"),
     "in_place": N_("In place"),
     "not_applicable": N_("Not applicable"),
+    # a pledge's, in its events on the items it serves
+    "planning": N_("Planning"),
+    "fulfilled": N_("Fulfilled"),
+    "withdrawn": N_("Withdrawn"),
 }
 
 

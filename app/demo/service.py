@@ -12,6 +12,7 @@ from app.accounts import invitations
 from app.core.base import frozen_now, utcnow
 from app.core.errors import Conflict
 from app.core.vocab import UpdateState
+from app.demo import pledges as demo_pledges
 from app.demo.content import ADMIN_EMAIL, ORGANISATIONS, PEOPLE, SIGN_INS
 from app.demo.loader import Calendar, Cast, SituationStory
 from app.demo.situations import SITUATIONS
@@ -43,6 +44,7 @@ class DemoReport:
     updates: dict[UpdateState, int]
     sign_ins: list[SignIn]
     other_emails: list[str]
+    pledges: int = 0
 
 
 def load(
@@ -87,10 +89,12 @@ def load(
                 ),
             )
             cast.people[person.local] = (person, user)
-    names = [
-        SituationStory(session, registry, rng, calendar, cast, plan).play().name
+    played = {
+        plan.key: SituationStory(session, registry, rng, calendar, cast, plan).play()
         for plan in SITUATIONS
-    ]
+    }
+    names = [situation.name for situation in played.values()]
+    pledge_count = demo_pledges.load(session, cast, played)
     states = Counter(
         dict(session.execute(select(Update.state, func.count()).group_by(Update.state)).all())
     )
@@ -107,6 +111,7 @@ def load(
         updates={state: states.get(state, 0) for state in UpdateState},
         sign_ins=sign_ins,
         other_emails=[p.email for p in PEOPLE if p.local not in SIGN_INS],
+        pledges=pledge_count,
     )
 
 
@@ -118,7 +123,7 @@ def describe(report: DemoReport, base_url: str) -> str:
         f"{report.organisations} organisations, {report.users} users, "
         f"{sum(counts.values())} updates ({counts[UpdateState.ACCEPTED]} accepted, "
         f"{counts[UpdateState.RETURNED]} returned, "
-        f"{counts[UpdateState.SUBMITTED]} waiting for review).",
+        f"{counts[UpdateState.SUBMITTED]} waiting for review), {report.pledges} pledges.",
         *(f"  - {name}" for name in report.situations),
         "",
         "Sign-in tokens (shown once; `crrf tokens create --email E` issues more):",

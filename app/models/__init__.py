@@ -8,6 +8,7 @@ from app.models.event import Event
 from app.models.funding import FundingFlow, FundingFlowItem, FundingRequirement, ItemFunding
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
+from app.models.pledge import Pledge, PledgeLink, PledgeObjective, PledgeParty, PledgeProgress
 from app.models.situation import Membership, PopulationFigure, Situation
 from app.models.update import IdempotencyKey, Update
 from app.models.user import ApiToken, User
@@ -29,6 +30,11 @@ __all__ = [
     "Obligation",
     "Organisation",
     "OutboundEmail",
+    "Pledge",
+    "PledgeLink",
+    "PledgeObjective",
+    "PledgeParty",
+    "PledgeProgress",
     "PopulationFigure",
     "ReportingCycle",
     "SignInFailure",

@@ -67,6 +67,10 @@ def rollup(
             "share (0 to 1): `0.5` finds those less than half funded.",
         ),
     ] = None,
+    pledged_not_in_place: Annotated[
+        bool,
+        Query(description="Only the elements a pledge serves where they are not in place."),
+    ] = False,
 ) -> Rollup:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
     return service.rollup(
@@ -76,4 +80,5 @@ def rollup(
         host_country=host_country,
         phase=phase,
         funding_gap_above=funding_gap_above,
+        pledged_not_in_place=pledged_not_in_place,
     )

@@ -73,6 +73,11 @@ class ElementRollup(BaseModel):
         description="Across the situations you may see (their context-specific items mapped "
         "to this element included)."
     )
+    pledged_not_in_place: int | None = Field(
+        default=None,
+        description="With `pledged_not_in_place=true`: the situations where a pledge (not "
+        "withdrawn) serves this element and it is neither in place nor not applicable.",
+    )
 
 
 class Rollup(BaseModel):

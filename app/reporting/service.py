@@ -34,6 +34,7 @@ from app.core.vocab import ItemStatus, Phase, PillarCode, SituationRole, UpdateS
 from app.cycles.figures import ReportingScope, reporting_figures
 from app.funding import figures as money
 from app.models import ChecklistItem, Event, Membership, Situation, Update, User
+from app.pledges.rollup import pledged_not_in_place as pledged
 from app.reporting.schemas import (
     PillarFigures,
     Rollup,
@@ -342,11 +343,16 @@ def rollup(
     now: datetime,
     host_country: str | None = None,
     phase: Phase | None = None,
+    pledged_not_in_place: bool = False,
     funding_gap_above: float | None = None,
 ) -> Rollup:
     """One row per visible situation, totals, and per element how many situations have it
-    where and its funding; with ``funding_gap_above``, only the elements whose unfunded
-    part of the requirement is above that share."""
+    where and its funding.
+
+    ``pledged_not_in_place`` keeps only the elements pledged but not in place somewhere;
+    ``funding_gap_above``, only those whose unfunded part of the requirement is above that
+    share.
+    """
     visible = _visible(user, host_country=host_country, phase=phase)
     figures = figure_columns(NOW_STATE, now.date(), stale_thresholds(session, now, *visible))
     per_situation = session.execute(
@@ -394,7 +400,9 @@ def rollup(
     funding = money.by_element(session, select(Situation.id).where(*visible) if visible else None)
     elements = [
         {**element, "funding": funding.get(element["code"], money.Totals()).funding()}
-        for element in _elements(element_rows)
+        for element in _elements(
+            element_rows, pledged(session, of_visible) if pledged_not_in_place else None
+        )
         if funding_gap_above is None
         or money.gap_above(funding.get(element["code"], money.Totals()), funding_gap_above)
     ]
@@ -441,8 +449,12 @@ def _rollup_pending(
     return pending
 
 
-def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """Fold (element, status) counts into one entry per element, in template order."""
+def _elements(rows: Sequence[Any], pledged: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Fold (element, status) counts into one entry per element, in template order.
+
+    With ``pledged`` (per element, the situations where it is pledged but not in place),
+    only those elements, with that count.
+    """
     elements: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.position):
         entry = elements.setdefault(
@@ -457,4 +469,10 @@ def _elements(rows: Sequence[Any]) -> list[dict[str, Any]]:
         )
         entry["situations"] += row.situations
         entry["by_status"][row.status] += row.situations
-    return list(elements.values())
+    if pledged is None:
+        return list(elements.values())
+    return [
+        {**entry, "pledged_not_in_place": pledged[code]}
+        for code, entry in elements.items()
+        if code in pledged
+    ]

@@ -1,0 +1,1 @@
+"""Pledges: promises by organisations, linked to the elements they serve."""
