@@ -14,7 +14,7 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from app.config import Settings, get_settings
 from app.core.base import utcnow
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
+from app.frameworks.model import FrameworkFile
 from app.i18n import catalogs
 from app.models import User
 from app.notify.config import session_info
@@ -32,10 +33,14 @@ from app.ops import backup, migrations
 from app.ops.logs import configure_logging
 from app.templates.model import TemplateFile
 from app.templates.registry import (
+    FRAMEWORK_SCHEMA_FILE,
     SCHEMA_FILE,
     TemplateFileError,
     cached_registry,
+    describe,
     read_template_file,
+    registry_of,
+    template_files,
 )
 from app.users import service as users
 from app.users.schemas import UserCreate
@@ -255,7 +260,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _templates_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+    files = template_files(path) if path.is_dir() else [path]
     if not files:
         print(f"{path}: no template files", file=sys.stderr)
         return 1
@@ -267,23 +272,35 @@ def _templates_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"INVALID {exc}", file=sys.stderr)
             continue
-        count = sum(1 for _ in template.entries())
-        print(
-            f"ok {file}: {template.id} {template.version}, "
-            f"{len(template.pillars)} pillars, {count} elements"
-        )
-    return 1 if failed else 0
+        print(f"ok {file}: {template.id} {template.version}, {describe(template)}")
+    if failed:
+        return 1
+    # A framework's mappings are checked against the checklists beside it.
+    together = set(files) | set(template_files(path if path.is_dir() else path.parent))
+    try:
+        registry_of(sorted(together))
+    except TemplateFileError as exc:
+        print(f"INVALID {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
-def template_schema() -> str:
-    """The JSON Schema of template files, as written beside them."""
-    return json.dumps(TemplateFile.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+def template_schema(model: type[BaseModel] = TemplateFile) -> str:
+    """The JSON Schema of template files (or of context framework files), as written beside them."""
+    return json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
 def _templates_schema(args: argparse.Namespace) -> int:
-    target = Path(args.output) if args.output else get_settings().templates_dir / SCHEMA_FILE
-    target.write_text(template_schema(), encoding="utf-8")
-    print(f"wrote {target}")
+    folder = get_settings().templates_dir
+    targets: list[tuple[type[BaseModel], Path]] = [
+        (TemplateFile, folder / SCHEMA_FILE),
+        (FrameworkFile, folder / FRAMEWORK_SCHEMA_FILE),
+    ]
+    if args.output:
+        targets = [(TemplateFile, Path(args.output))]
+    for model, target in targets:
+        target.write_text(template_schema(model), encoding="utf-8")
+        print(f"wrote {target}")
     return 0
 
 
