@@ -34,6 +34,7 @@ from app.models import (
     ItemOwner,
     Obligation,
     Situation,
+    SituationFramework,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -237,6 +238,21 @@ def delivery(connection: Connection, world: World, variant: str) -> tuple[str, s
         )
     )
     return wid, str(did)
+
+
+def adopted_framework(connection: Connection, world: World, variant: str) -> str:
+    """The variant's situation's URL of its adopted Ugandan framework."""
+    connection.execute(
+        insert(SituationFramework).values(
+            id=uuid.uuid4(),
+            situation_id=situation(world, variant).id,
+            template_id="uga-crrf",
+            template_version="2018.1",
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+    )
+    return sit_url(world, variant, "/frameworks/uga-crrf")
 
 
 def redeliver_url(connection: Connection, world: World, variant: str) -> str:
@@ -546,6 +562,18 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
     ("GET", "/api/v1/situations/{sid}/webhooks/{wid}"): (
         lambda w, v, c, u: Call("GET", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
         in_situation(row(200, 200, 403, 403, 403, 404)),
+    ),
+    ("GET", "/api/v1/situations/{sid}/frameworks"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/frameworks")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PUT", "/api/v1/situations/{sid}/frameworks/{template_id}"): (
+        lambda w, v, c, u: Call("PUT", sit_url(w, v, "/frameworks/gcr-objectives"), {}),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("DELETE", "/api/v1/situations/{sid}/frameworks/{template_id}"): (
+        lambda w, v, c, u: Call("DELETE", adopted_framework(c, w, v)),
+        in_situation(row(204, 204, 403, 403, 403, 404)),
     ),
     ("DELETE", "/api/v1/situations/{sid}/webhooks/{wid}"): (
         lambda w, v, c, u: Call("DELETE", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
