@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.vocab import ItemStatus
+from app.dashboard.rendering import LANGUAGE_COOKIE
 from app.frameworks.derive import derived_status
 from app.models import Event
 from tests.factories import World
 from tests.helpers import assert_problem, with_etag
+from tests.test_dashboard import find, sign_in, text_of
 
 S = ItemStatus
 
@@ -236,3 +238,33 @@ class TestReadingThroughAFramework:
         assert [e["code"] for e in body["items"]] == ["1", "2", "3", "4"]
         mapped = {m["code"] for e in body["items"] for m in e["mappings"]}
         assert len(mapped) == 43
+
+
+class TestDashboardPicker:
+    def test_no_picker_before_a_framework_is_adopted(
+        self, client: TestClient, world: World
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        html = client.get(f"/situations/{world.s1.id}").text
+        assert 'name="framework"' not in html
+
+    def test_the_page_reads_through_the_chosen_framework_in_arabic(
+        self, client: TestClient, world: World
+    ) -> None:
+        adopt(client, world)
+        sign_in(client, world, "coordinator")
+        client.cookies.set(LANGUAGE_COOKIE, "ar")
+        page = client.get(f"/situations/{world.s1.id}")
+        assert 'name="framework"' in page.text
+        assert (
+            "tr data-code" not in page.text.split('id="framework-title"')[1].split("</section>")[0]
+        )
+        html = client.get(f"/situations/{world.s1.id}", params={"framework": "uga-crrf"}).text
+        assert '<div lang="ar" dir="rtl">' in html
+        assert find(html, "tr", data_code="1")
+        assert "القبول والحقوق" in text_of(html)
+
+    def test_a_framework_not_adopted_is_refused(self, client: TestClient, world: World) -> None:
+        sign_in(client, world, "coordinator")
+        page = client.get(f"/situations/{world.s1.id}", params={"framework": "gcr-objectives"})
+        assert page.status_code == 422

@@ -24,6 +24,7 @@ from app.dashboard import (
     admin,
     coordinator,
     fragments,
+    framework_view,
     item_page,
     members,
     organisation_views,
@@ -43,6 +44,7 @@ from app.dashboard.deps import (
 from app.dashboard.fragments import TableCacheDep
 from app.dashboard.params import Blank, PageCursor
 from app.dashboard.rendering import STATIC_DIR, PageRoute, fragment, render
+from app.frameworks.deps import FrameworkQuery
 
 router = APIRouter(
     route_class=PageRoute,
@@ -105,6 +107,7 @@ def situation_page(
     owner: OwnerFilter = None,
     gap: GapFilter = None,
     cursor: PageCursor = None,
+    framework: FrameworkQuery = None,
 ) -> Response:
     """A situation: its pillar chart, and its items with filters and gaps highlighted."""
     now = utcnow()
@@ -144,6 +147,7 @@ def situation_page(
         "next_query": (
             urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None
         ),
+        **framework_view.context(session, access.situation, registry, framework),
     }
     return render(request, "situation.html", context)
 
