@@ -1,7 +1,6 @@
 """The ``crrf`` command: thin wrappers over the services."""
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -14,7 +13,7 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -25,23 +24,13 @@ from app.config import Settings, get_settings
 from app.core.base import utcnow
 from app.core.db import make_engine, make_sessionmakers
 from app.core.errors import AppError
-from app.frameworks.model import FrameworkFile
 from app.i18n import catalogs
 from app.models import User
 from app.notify.config import session_info
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
-from app.templates.model import TemplateFile
-from app.templates.registry import (
-    FRAMEWORK_SCHEMA_FILE,
-    SCHEMA_FILE,
-    TemplateFileError,
-    cached_registry,
-    describe,
-    read_template_file,
-    registry_of,
-    template_files,
-)
+from app.templates import commands as templates
+from app.templates.registry import cached_registry
 from app.users import service as users
 from app.users.schemas import UserCreate
 
@@ -258,52 +247,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _templates_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    files = template_files(path) if path.is_dir() else [path]
-    if not files:
-        print(f"{path}: no template files", file=sys.stderr)
-        return 1
-    failed = 0
-    for file in files:
-        try:
-            template = read_template_file(file)
-        except TemplateFileError as exc:
-            failed += 1
-            print(f"INVALID {exc}", file=sys.stderr)
-            continue
-        print(f"ok {file}: {template.id} {template.version}, {describe(template)}")
-    if failed:
-        return 1
-    # A framework's mappings are checked against the checklists beside it.
-    together = set(files) | set(template_files(path if path.is_dir() else path.parent))
-    try:
-        registry_of(sorted(together))
-    except TemplateFileError as exc:
-        print(f"INVALID {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def template_schema(model: type[BaseModel] = TemplateFile) -> str:
-    """The JSON Schema of template files (or of context framework files), as written beside them."""
-    return json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _templates_schema(args: argparse.Namespace) -> int:
-    folder = get_settings().templates_dir
-    targets: list[tuple[type[BaseModel], Path]] = [
-        (TemplateFile, folder / SCHEMA_FILE),
-        (FrameworkFile, folder / FRAMEWORK_SCHEMA_FILE),
-    ]
-    if args.output:
-        targets = [(TemplateFile, Path(args.output))]
-    for model, target in targets:
-        target.write_text(template_schema(model), encoding="utf-8")
-        print(f"wrote {target}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line, with one sub-command per task."""
     parser = argparse.ArgumentParser(prog="crrf", description="CRRF Case Manager")
@@ -377,23 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add(commands, "demo", _demo, "load a demo data set; prints tokens and sign-in links")
 
-    template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
-        dest="templates", required=True
-    )
-    add(
-        template_commands,
-        "validate",
-        _templates_validate,
-        "validate a template file or folder",
-        database=False,
-    ).add_argument("path")
-    add(
-        template_commands,
-        "schema",
-        _templates_schema,
-        "write the JSON Schema of template files",
-        database=False,
-    ).add_argument("--output")
+    templates.register(commands, add, _session)
     return parser
 
 

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from app.cli import template_schema
 from app.config import PROJECT_ROOT
 from app.frameworks.model import FrameworkFile, SkosRelation
+from app.templates.commands import template_schema
 from app.templates.model import TemplateFile
 from app.templates.registry import (
     FRAMEWORK_SCHEMA_FILE,

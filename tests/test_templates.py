@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.cli import template_schema
 from app.config import PROJECT_ROOT
+from app.templates.commands import template_schema
 from app.templates.model import OfficialTranslation
 from app.templates.registry import SCHEMA_FILE, TemplateFileError, read_template_file
 from app.templates.schemas import official_text
