@@ -8,9 +8,8 @@ from pydantic import BaseModel, Field
 
 from app.core.schemas import InputModel
 from app.frameworks.model import FrameworkFile, MapsTo, SkosRelation
-from app.templates.languages import direction, resolve
 from app.templates.model import localise
-from app.templates.schemas import TemplateSummary
+from app.templates.schemas import TemplateSummary, summary_of
 
 
 class MappingRead(BaseModel):
@@ -46,22 +45,7 @@ def summarise_framework(
     framework: FrameworkFile, versions: list[str], language: str | None
 ) -> TemplateSummary:
     """Describe a context framework without its elements."""
-    resolved = resolve(framework.languages, language)
-    return TemplateSummary(
-        id=framework.id,
-        kind="context",
-        version=framework.version,
-        released=framework.released,
-        name=localise(framework.name, resolved) or framework.id,
-        description=localise(framework.description, resolved),
-        source=framework.source,
-        language=resolved,
-        dir=direction(resolved),
-        label_source=framework.label_sources[resolved],
-        languages=framework.languages,
-        element_count=len(framework.elements),
-        versions=versions,
-    )
+    return summary_of(framework, versions, language, len(framework.elements))
 
 
 def render_framework(

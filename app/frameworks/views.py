@@ -138,8 +138,7 @@ def through(
     language: str,
 ) -> FrameworkChecklist:
     """The situation's checklist through its adopted framework ``framework_id``."""
-    adopted = service.adopted(session, situation, registry, framework_id)
-    found = service.derived(session, situation, adopted.framework)
+    adopted, found = _read(session, situation, registry, framework_id)
     return checklist(adopted, found, situation, registry, language)
 
 
@@ -183,6 +182,12 @@ def framework_figures(
     language: str,
 ) -> FrameworkFigures:
     """The summary's figures through the situation's adopted framework ``framework_id``."""
-    adopted = service.adopted(session, situation, registry, framework_id)
-    found = service.derived(session, situation, adopted.framework)
+    adopted, found = _read(session, situation, registry, framework_id)
     return figures(adopted, found, situation, registry, language)
+
+
+def _read(
+    session: Session, situation: Situation, registry: TemplateRegistry, framework_id: str
+) -> tuple[Adopted, list[DerivedElement]]:
+    adopted = service.adopted(session, situation, registry, framework_id)
+    return adopted, service.derived(session, situation, adopted.framework)

@@ -10,7 +10,7 @@ from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
 from app.core.vocab import Phase, SituationRole
-from app.events.service import Actor, apply_changes, record, record_item_change
+from app.events.service import Actor, apply_changes, record
 from app.models import ChecklistItem, ItemOwner, Membership, PopulationFigure, Situation, User
 from app.situations.schemas import (
     AgeBands,
@@ -21,7 +21,7 @@ from app.situations.schemas import (
     SituationUpdate,
 )
 from app.templates.registry import TemplateRegistry
-from app.templates.upgrade import new_item
+from app.templates.upgrade import add_items
 
 
 def population_rows(figures: list[PopulationFigureIn]) -> list[PopulationFigure]:
@@ -120,20 +120,7 @@ def create(
     )
     session.add(situation)
     session.flush()
-    now = utcnow()
-    items = [new_item(situation.id, entry, now) for entry in template.entries()]
-    session.add_all(items)
-    session.flush()
-    for item in items:
-        record_item_change(
-            session,
-            actor,
-            item,
-            action="item.created",
-            has_lead=False,
-            before=None,
-            after={"status": item.status.value, "code": item.code},
-        )
+    add_items(session, actor, situation.id, list(template.entries()))
     record(
         session,
         actor,

@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.core.vocab import OrganisationType, PillarCode
+from app.frameworks.model import FrameworkFile
 from app.templates.languages import FALLBACK_LANGUAGE, LabelSource, direction, resolve
 from app.templates.model import (
     StateRole,
@@ -86,12 +87,17 @@ class TemplateRead(TemplateSummary):
     pillars: list[PillarRead]
 
 
-def summarise(template: TemplateFile, versions: list[str], language: str | None) -> TemplateSummary:
-    """Describe a template without its content."""
+def summary_of(
+    template: TemplateFile | FrameworkFile,
+    versions: list[str],
+    language: str | None,
+    element_count: int,
+) -> TemplateSummary:
+    """Describe a checklist template or a context framework without its content."""
     resolved = resolve(template.languages, language)
     return TemplateSummary(
         id=template.id,
-        kind="checklist",
+        kind="context" if isinstance(template, FrameworkFile) else "checklist",
         version=template.version,
         released=template.released,
         name=localise(template.name, resolved) or template.id,
@@ -101,9 +107,14 @@ def summarise(template: TemplateFile, versions: list[str], language: str | None)
         dir=direction(resolved),
         label_source=template.label_sources[resolved],
         languages=template.languages,
-        element_count=sum(1 for _ in template.entries()),
+        element_count=element_count,
         versions=versions,
     )
+
+
+def summarise(template: TemplateFile, versions: list[str], language: str | None) -> TemplateSummary:
+    """Describe a template without its content."""
+    return summary_of(template, versions, language, sum(1 for _ in template.entries()))
 
 
 def official_text(

@@ -53,6 +53,27 @@ def new_item(situation_id: uuid.UUID, entry: ElementEntry, now: datetime) -> Che
     )
 
 
+def add_items(
+    session: Session, actor: Actor, situation_id: uuid.UUID, entries: list[ElementEntry]
+) -> list[ChecklistItem]:
+    """Add a fresh item for each template element, each with its ``item.created`` event."""
+    now = utcnow()
+    items = [new_item(situation_id, entry, now) for entry in entries]
+    session.add_all(items)
+    session.flush()
+    for item in items:
+        record_item_change(
+            session,
+            actor,
+            item,
+            action="item.created",
+            has_lead=False,
+            before=None,
+            after={"status": item.status.value, "code": item.code},
+        )
+    return items
+
+
 @dataclass(frozen=True)
 class Upgrade:
     situation_id: uuid.UUID
@@ -110,20 +131,9 @@ def upgrade(
         for name, value in fields.items():
             setattr(item, name, value)
     present = {item.code for item in kept}
-    now = utcnow()
-    added = [new_item(situation.id, e, now) for code, e in entries.items() if code not in present]
-    session.add_all(added)
-    session.flush()
-    for item in added:
-        record_item_change(
-            session,
-            actor,
-            item,
-            action="item.created",
-            has_lead=False,
-            before=None,
-            after={"status": item.status.value, "code": item.code},
-        )
+    added = add_items(
+        session, actor, situation.id, [e for code, e in entries.items() if code not in present]
+    )
     before = situation.template_version
     situation.template_version = target.version
     situation.version += 1
