@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_browser import Served, browser, served
+from tests.test_browser import SCREENSHOTS, Served, browser, served
 from tests.test_browser_i18n import VIEWPORTS, axe_violations, choose, open_page
 
 pytestmark = pytest.mark.slow
@@ -54,6 +54,7 @@ def test_the_ugandan_pillars_in_arabic(served: Served, browser: Any, viewport: s
         width = page.page.evaluate("document.documentElement.scrollWidth")
         assert width <= VIEWPORTS[viewport]["width"]
         page.shot(f"framework-uga-ar-{viewport}")
+        section.screenshot(path=str(SCREENSHOTS / f"framework-uga-ar-{viewport}-section.png"))
         assert axe_violations(Axe(), page) == []
         choose(page, "English")  # leave the user's preference as it was
         assert page.errors == []
