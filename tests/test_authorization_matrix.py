@@ -690,6 +690,8 @@ PAGE_FORMS = {
     "/situations/{sid}/members/{member}/role": {"role": "viewer"},
     "/situations/{sid}/members/{member}/remove": {},
     "/situations/{sid}/review": {"decision": "accept", "update_ids": "{update}"},
+    "/situations/{sid}/frameworks": {"framework": "uga-crrf"},
+    "/situations/{sid}/frameworks/uga-crrf/drop": {},
 }
 # 5a of s1 is NGO A's (partner_a); in s2, the refugee-led organisation's.
 REPORTS_ON_5A = {**IN_S1, "admin": 303, "coordinator": 303, "partner_a": 303, "partner_b": 403}
@@ -729,6 +731,12 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
         "other_situation": CHANGED_S2,
     },
     ("POST", "/situations/{sid}/review"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
+    ("POST", "/situations/{sid}/frameworks"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
+    # Nothing adopted: who may drop one is told so (404); the others are refused first.
+    ("POST", "/situations/{sid}/frameworks/uga-crrf/drop"): {
+        "own": {**COORDINATES_S1, "admin": 404, "coordinator": 404},
+        "other_situation": {**COORDINATES_S2, "admin": 404, "outsider": 404},
+    },
     ("POST", "/situations/{sid}/items/5a/updates"): {
         "own": REPORTS_ON_5A,
         "other_situation": REPORTS_IN_S2,

@@ -14,7 +14,7 @@ from app.frameworks.derive import derived_status
 from app.models import Event
 from tests.factories import World
 from tests.helpers import assert_problem, with_etag
-from tests.test_dashboard import find, sign_in, text_of
+from tests.test_dashboard import csrf_of, find, sign_in, text_of
 
 S = ItemStatus
 
@@ -244,9 +244,46 @@ class TestDashboardPicker:
     def test_no_picker_before_a_framework_is_adopted(
         self, client: TestClient, world: World
     ) -> None:
-        sign_in(client, world, "coordinator")
+        sign_in(client, world, "viewer")
         html = client.get(f"/situations/{world.s1.id}").text
         assert 'name="framework"' not in html
+
+    def test_a_coordinator_adopts_then_drops_on_the_page(
+        self, client: TestClient, world: World, db: Session
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        page = client.get(f"/situations/{world.s1.id}").text
+        assert find(page, "select", id="f-adopt")
+        adopted = client.post(
+            f"/situations/{world.s1.id}/frameworks",
+            data={"framework": "uga-crrf", "csrf_token": csrf_of(client)},
+            follow_redirects=False,
+        )
+        assert adopted.status_code == 303
+        assert adopted.headers["location"].endswith("?framework=uga-crrf#framework")
+        html = client.get(adopted.headers["location"]).text
+        assert "Admission and rights" in html
+        dropped = client.post(
+            f"/situations/{world.s1.id}/frameworks/uga-crrf/drop",
+            data={"csrf_token": csrf_of(client)},
+            follow_redirects=False,
+        )
+        assert dropped.status_code == 303
+        actions = db.scalars(
+            select(Event.action)
+            .where(Event.situation_id == world.s1.id, Event.action.like("framework.%"))
+            .order_by(Event.at)
+        ).all()
+        assert actions == ["framework.adopted", "framework.dropped"]
+
+    def test_a_viewer_may_not_adopt_on_the_page(self, client: TestClient, world: World) -> None:
+        sign_in(client, world, "viewer")
+        response = client.post(
+            f"/situations/{world.s1.id}/frameworks",
+            data={"framework": "uga-crrf", "csrf_token": csrf_of(client)},
+            follow_redirects=False,
+        )
+        assert response.status_code == 403
 
     def test_the_page_reads_through_the_chosen_framework_in_arabic(
         self, client: TestClient, world: World

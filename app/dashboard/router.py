@@ -147,7 +147,7 @@ def situation_page(
         "next_query": (
             urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None
         ),
-        **framework_view.context(session, access.situation, registry, framework),
+        **framework_view.context(session, access, registry, framework),
     }
     return render(request, "situation.html", context)
 
@@ -170,4 +170,5 @@ def item_page_view(
 router.include_router(review_pages.router)
 router.include_router(coordinator.router)
 router.include_router(members.router)
+router.include_router(framework_view.router)
 router.include_router(partner.router)
