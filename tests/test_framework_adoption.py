@@ -3,6 +3,7 @@
 import csv
 import io
 
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -35,12 +36,15 @@ def set_status(client: TestClient, world: World, code: str, status: ItemStatus) 
     assert client.patch(url, json=body, headers=headers).status_code == 200
 
 
-def through(client: TestClient, world: World, path: str = "/items", **params: str) -> dict:  # type: ignore[type-arg]
-    response = client.get(
-        world.url(path),
-        params={"framework": "uga-crrf", **params},
-        headers=world.headers("viewer"),
+def read(client: TestClient, world: World, path: str = "/items", **params: str) -> httpx.Response:
+    """A viewer's GET of ``path`` through the Ugandan framework (unless ``framework`` says)."""
+    return client.get(
+        world.url(path), params={"framework": "uga-crrf", **params}, headers=world.headers("viewer")
     )
+
+
+def through(client: TestClient, world: World, path: str = "/items", **params: str) -> dict:  # type: ignore[type-arg]
+    response = read(client, world, path, **params)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -130,10 +134,7 @@ class TestAdoption:
 
 class TestReadingThroughAFramework:
     def test_a_framework_not_adopted_is_a_422(self, client: TestClient, world: World) -> None:
-        response = client.get(
-            world.url("/items"), params={"framework": "uga-crrf"}, headers=world.headers("viewer")
-        )
-        assert_problem(response, 422)
+        assert_problem(read(client, world), 422)
 
     def test_a_pillar_is_in_place_only_when_all_its_items_are(
         self, client: TestClient, world: World
@@ -173,12 +174,7 @@ class TestReadingThroughAFramework:
         self, client: TestClient, world: World
     ) -> None:
         adopt(client, world)
-        response = client.get(
-            world.url("/items"),
-            params={"framework": "uga-crrf", "pillar": "reception"},
-            headers=world.headers("viewer"),
-        )
-        assert_problem(response, 422)
+        assert_problem(read(client, world, pillar="reception"), 422)
 
     def test_the_summary_adds_the_framework_and_keeps_annex_i_pillars(
         self, client: TestClient, world: World
@@ -201,23 +197,14 @@ class TestReadingThroughAFramework:
         )
         assert figures["by_status"]["in_place"] == 1
         assert figures["in_place_share"] == pytest.approx(0.2)
-        as_of = client.get(
-            world.url("/summary"),
-            params={"framework": "uga-crrf", "as_of": "2020-01-01"},
-            headers=world.headers("viewer"),
-        )
-        assert_problem(as_of, 422)
+        assert_problem(read(client, world, "/summary", as_of="2020-01-01"), 422)
 
     def test_the_export_has_a_row_per_framework_element(
         self, client: TestClient, world: World
     ) -> None:
         adopt(client, world)
         set_status(client, world, "14a", S.IN_PLACE)
-        response = client.get(
-            world.url("/export"),
-            params={"framework": "uga-crrf", "format": "hxl"},
-            headers=world.headers("viewer"),
-        )
+        response = read(client, world, "/export", format="hxl")
         assert response.status_code == 200
         header, hashtags, *rows = list(csv.reader(io.StringIO(response.text)))
         assert header[5:9] == ["framework_id", "framework_version", "code", "group"]
@@ -229,12 +216,7 @@ class TestReadingThroughAFramework:
         self, client: TestClient, world: World
     ) -> None:
         adopt(client, world, "gcr-objectives")
-        response = client.get(
-            world.url("/items"),
-            params={"framework": "gcr-objectives"},
-            headers=world.headers("viewer"),
-        )
-        body = response.json()
+        body = through(client, world, framework="gcr-objectives")
         assert [e["code"] for e in body["items"]] == ["1", "2", "3", "4"]
         mapped = {m["code"] for e in body["items"] for m in e["mappings"]}
         assert len(mapped) == 43
