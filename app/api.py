@@ -6,6 +6,7 @@ from app.accounts.router import router as accounts_router
 from app.checklist.router import router as checklist_router
 from app.cycles.router import router as cycles_router
 from app.exports.router import router as exports_router
+from app.frameworks.router import router as frameworks_router
 from app.organisations.router import router as organisations_router
 from app.pledges.router import router as pledges_router
 from app.reporting.router import router as reporting_router
@@ -31,6 +32,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     templates_router,
     webhooks_router,
     pledges_router,
+    frameworks_router,
 )
 
 

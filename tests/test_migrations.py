@@ -60,8 +60,9 @@ def test_every_step_down_and_up_keeps_the_data(tmp_path_factory: pytest.TempPath
                 migrations.downgrade(url, revision)
                 _assert_kept(engine, loaded)
             migrations.upgrade(url)
-            # The sign-in tables (0010) go with their step down, and come back empty.
-            assert _counts(engine) == loaded | dict.fromkeys(SIGN_IN_TABLES, 0)
+            # The tables of the demo's sign-in (0010) and pledges (0016) go with their step
+            # down, and come back empty.
+            assert _counts(engine) == loaded | dict.fromkeys(BACK_EMPTY, 0)
             with engine.connect() as connection:
                 wrong = connection.execute(
                     text(
@@ -80,7 +81,15 @@ def test_every_step_down_and_up_keeps_the_data(tmp_path_factory: pytest.TempPath
 
 # Revisions below this one drop the tables of partner updates.
 LAST_DOWN = "0002"
-SIGN_IN_TABLES = ("invitation", "sign_in_failure", "web_session")
+BACK_EMPTY = (
+    "invitation",
+    "sign_in_failure",
+    "web_session",
+    "pledge",
+    "pledge_link",
+    "pledge_objective",
+    "pledge_party",
+)
 
 
 def _counts(engine: Engine) -> dict[str, int]:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.cycles.schemas import ReportingFigures
+from app.frameworks.views import FrameworkFigures
 
 
 class Figures(BaseModel):
@@ -43,6 +44,11 @@ class SituationSummary(Figures):
         default=None,
         description="The current reporting cycle (the open one whose period holds today, else "
         "the latest open one) per organisation; null without one, and with `as_of`.",
+    )
+    framework: FrameworkFigures | None = Field(
+        default=None,
+        description="With `?framework=`: that adopted framework's elements and derived "
+        "statuses; the pillars above stay Annex I's, comparable across situations.",
     )
 
 
