@@ -6,6 +6,7 @@ from app.accounts.router import router as accounts_router
 from app.checklist.router import router as checklist_router
 from app.cycles.router import router as cycles_router
 from app.exports.router import router as exports_router
+from app.frameworks.router import router as frameworks_router
 from app.funding.router import router as funding_router
 from app.organisations.router import router as organisations_router
 from app.pledges.router import router as pledges_router
@@ -33,6 +34,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     webhooks_router,
     funding_router,
     pledges_router,
+    frameworks_router,
 )
 
 

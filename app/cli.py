@@ -1,7 +1,6 @@
 """The ``crrf`` command: thin wrappers over the services."""
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -32,13 +31,8 @@ from app.notify.config import session_info
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
 from app.pledges.importer import import_pledges
-from app.templates.model import TemplateFile
-from app.templates.registry import (
-    SCHEMA_FILE,
-    TemplateFileError,
-    cached_registry,
-    read_template_file,
-)
+from app.templates import commands as templates
+from app.templates.registry import cached_registry
 from app.users import service as users
 from app.users.schemas import UserCreate
 
@@ -264,28 +258,6 @@ def _funding_import(args: argparse.Namespace) -> int:
     return 2 if report.errors else 1 if report.unmatched else 0
 
 
-def _templates_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
-    if not files:
-        print(f"{path}: no template files", file=sys.stderr)
-        return 1
-    failed = 0
-    for file in files:
-        try:
-            template = read_template_file(file)
-        except TemplateFileError as exc:
-            failed += 1
-            print(f"INVALID {exc}", file=sys.stderr)
-            continue
-        count = sum(1 for _ in template.entries())
-        print(
-            f"ok {file}: {template.id} {template.version}, "
-            f"{len(template.pillars)} pillars, {count} elements"
-        )
-    return 1 if failed else 0
-
-
 def _pledges_import(args: argparse.Namespace) -> int:
     try:
         text = Path(args.file).read_text(encoding="utf-8-sig")
@@ -300,18 +272,6 @@ def _pledges_import(args: argparse.Namespace) -> int:
         print(f"nothing imported: {len(report.errors)} problems", file=sys.stderr)
         return 1
     print(report.summary(dry_run=args.dry_run))
-    return 0
-
-
-def template_schema() -> str:
-    """The JSON Schema of template files, as written beside them."""
-    return json.dumps(TemplateFile.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
-
-
-def _templates_schema(args: argparse.Namespace) -> int:
-    target = Path(args.output) if args.output else get_settings().templates_dir / SCHEMA_FILE
-    target.write_text(template_schema(), encoding="utf-8")
-    print(f"wrote {target}")
     return 0
 
 
@@ -410,23 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="check and count, change nothing"
     )
 
-    template_commands = commands.add_parser("templates", help="framework templates").add_subparsers(
-        dest="templates", required=True
-    )
-    add(
-        template_commands,
-        "validate",
-        _templates_validate,
-        "validate a template file or folder",
-        database=False,
-    ).add_argument("path")
-    add(
-        template_commands,
-        "schema",
-        _templates_schema,
-        "write the JSON Schema of template files",
-        database=False,
-    ).add_argument("--output")
+    templates.register(commands, add, _session)
     return parser
 
 

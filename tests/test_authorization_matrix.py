@@ -38,6 +38,7 @@ from app.models import (
     ItemOwner,
     Obligation,
     Situation,
+    SituationFramework,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -241,6 +242,21 @@ def delivery(connection: Connection, world: World, variant: str) -> tuple[str, s
         )
     )
     return wid, str(did)
+
+
+def adopted_framework(connection: Connection, world: World, variant: str) -> str:
+    """The variant's situation's URL of its adopted Ugandan framework."""
+    connection.execute(
+        insert(SituationFramework).values(
+            id=uuid.uuid4(),
+            situation_id=situation(world, variant).id,
+            template_id="uga-crrf",
+            template_version="2018.1",
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+    )
+    return sit_url(world, variant, "/frameworks/uga-crrf")
 
 
 def redeliver_url(connection: Connection, world: World, variant: str) -> str:
@@ -666,6 +682,18 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         lambda w, v, c, u: Call("GET", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
         in_situation(row(200, 200, 403, 403, 403, 404)),
     ),
+    ("GET", "/api/v1/situations/{sid}/frameworks"): (
+        lambda w, v, c, u: Call("GET", sit_url(w, v, "/frameworks")),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
+    ("PUT", "/api/v1/situations/{sid}/frameworks/{template_id}"): (
+        lambda w, v, c, u: Call("PUT", sit_url(w, v, "/frameworks/gcr-objectives"), {}),
+        in_situation(row(201, 201, 403, 403, 403, 404)),
+    ),
+    ("DELETE", "/api/v1/situations/{sid}/frameworks/{template_id}"): (
+        lambda w, v, c, u: Call("DELETE", adopted_framework(c, w, v)),
+        in_situation(row(204, 204, 403, 403, 403, 404)),
+    ),
     ("DELETE", "/api/v1/situations/{sid}/webhooks/{wid}"): (
         lambda w, v, c, u: Call("DELETE", sit_url(w, v, f"/webhooks/{webhook(c, w, v)}")),
         in_situation(row(204, 204, 403, 403, 403, 404)),
@@ -869,6 +897,8 @@ PAGE_FORMS = {
     "/situations/{sid}/members/{member}/role": {"role": "viewer"},
     "/situations/{sid}/members/{member}/remove": {},
     "/situations/{sid}/review": {"decision": "accept", "update_ids": "{update}"},
+    "/situations/{sid}/frameworks": {"framework": "uga-crrf"},
+    "/situations/{sid}/frameworks/uga-crrf/drop": {},
 }
 # 5a of s1 is NGO A's (partner_a); in s2, the refugee-led organisation's.
 REPORTS_ON_5A = {**IN_S1, "admin": 303, "coordinator": 303, "partner_a": 303, "partner_b": 403}
@@ -909,6 +939,12 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
         "other_situation": CHANGED_S2,
     },
     ("POST", "/situations/{sid}/review"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
+    ("POST", "/situations/{sid}/frameworks"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
+    # Nothing adopted: who may drop one is told so (404); the others are refused first.
+    ("POST", "/situations/{sid}/frameworks/uga-crrf/drop"): {
+        "own": {**COORDINATES_S1, "admin": 404, "coordinator": 404},
+        "other_situation": {**COORDINATES_S2, "admin": 404, "outsider": 404},
+    },
     ("POST", "/situations/{sid}/items/5a/updates"): {
         "own": REPORTS_ON_5A,
         "other_situation": REPORTS_IN_S2,

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app import i18n
+from app.dashboard import labels
 from app.dashboard.rendering import LANGUAGE_COOKIE
 from app.i18n import catalogs
 from app.models import User
@@ -264,25 +265,32 @@ class TestTranslatedPages:
 
 
 class TestFallback:
-    def test_untranslated_labels_are_marked_english(self, client: TestClient, world: World) -> None:
+    def test_arabic_pages_show_the_arabic_labels(self, client: TestClient, world: World) -> None:
         sign_in(client, world, "coordinator")
-        client.cookies.set(LANGUAGE_COOKIE, "ar")  # the template has no Arabic labels yet
+        client.cookies.set(LANGUAGE_COOKIE, "ar")
         html = client.get(f"/situations/{world.s1.id}").text
-        marked = find(html, "span", lang="en")
-        assert any(span.get("class") == "untranslated" for span in marked)
-        assert find(html, "option", lang="en", value="reception")
-        assert "Reception and admission" in html
+        [option] = find(html, "option", value="reception")
+        assert "lang" not in option
+        assert "الاستقبال والقبول" in html
+        assert 'class="untranslated"' not in html
 
     def test_translated_labels_are_not_marked(self, client: TestClient, world: World) -> None:
         sign_in(client, world, "coordinator")
-        client.cookies.set(LANGUAGE_COOKIE, "fr")  # pillar titles exist in French
+        client.cookies.set(LANGUAGE_COOKIE, "fr")
         html = client.get(f"/situations/{world.s1.id}").text
         [option] = find(html, "option", value="reception")
         assert "lang" not in option
         assert "Accueil et admission" in html
-        # Element titles are English only in the template: marked.
         item = client.get(f"/situations/{world.s1.id}/items/5a").text
-        assert '<span lang="en" class="untranslated">Identification' in item
+        assert "Identification et accueil sûr et digne" in item
+        assert 'class="untranslated"' not in item
+
+    def test_a_label_missing_in_the_language_is_marked_english(self) -> None:
+        with i18n.use("ar"):
+            shown = labels.framework({"en": "Reception and admission"})
+        assert str(shown.__html__()) == (
+            '<span lang="en" class="untranslated">Reception and admission</span>'
+        )
 
     def test_english_pages_mark_nothing(self, client: TestClient, world: World) -> None:
         sign_in(client, world, "coordinator")

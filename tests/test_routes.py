@@ -39,6 +39,8 @@ DASHBOARD = {
     "/situations/{sid}/export",
     "/rollup",
     "/pledges",
+    "/situations/{sid}/frameworks",
+    "/situations/{sid}/frameworks/{template_id}/drop",
     "/rollup/export",
     "/admin",
     "/admin/situations/new",

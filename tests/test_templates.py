@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.cli import template_schema
 from app.config import PROJECT_ROOT
+from app.templates.commands import template_schema
+from app.templates.model import OfficialTranslation
 from app.templates.registry import SCHEMA_FILE, TemplateFileError, read_template_file
+from app.templates.schemas import official_text
 from tests.factories import World
 from tests.helpers import assert_problem
 
@@ -128,6 +130,29 @@ class TestTemplateValidation:
         with pytest.raises(TemplateFileError, match="English"):
             read_template_file(path)
 
+    def test_rejects_a_label_missing_in_a_declared_language(self, tmp_path: Path) -> None:
+        broken = ANNEX_I.read_text(encoding="utf-8").replace(
+            "        ar: أنظمة لجوء موثوقة\n", "", 1
+        )
+        path = tmp_path / "broken.yaml"
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(TemplateFileError, match=r"elements\.5i\.title \(ar\)"):
+            read_template_file(path)
+
+    def test_rejects_a_language_whose_label_source_is_not_said(self, tmp_path: Path) -> None:
+        broken = ANNEX_I.read_text(encoding="utf-8").replace("  ar: translation\n", "", 1)
+        path = tmp_path / "broken.yaml"
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(TemplateFileError, match="label_sources"):
+            read_template_file(path)
+
+    def test_every_label_of_annex_i_is_in_four_languages(self) -> None:
+        template = read_template_file(ANNEX_I)
+        assert template.languages == ["en", "fr", "es", "ar"]
+        labels = [label for _, label in template.labels() if label is not None]
+        assert len(labels) == 2 + 4 + 3 + 10 + 43
+        assert all(set(label) == {"en", "fr", "es", "ar"} for label in labels)
+
     def test_cli_validates_a_folder_and_fails_on_a_bad_file(self, tmp_path: Path) -> None:
         ok = subprocess.run(
             [sys.executable, "-m", "app.cli", "templates", "validate", str(ANNEX_I.parent)],
@@ -181,13 +206,52 @@ class TestTemplatesApi:
         ).json()
         assert french["pillars"][0]["title"] == "Accueil et admission"
         assert french["pillars"][0]["paragraphs"][0]["elements"][0]["title"] == (
-            "Identification and safe, dignified reception"
+            "Identification et accueil sûr et digne"
         )
         spanish = client.get(
             "/api/v1/templates/crrf-annex-i",
             headers={**world.headers("viewer"), "Accept-Language": "es-419,es;q=0.9"},
         ).json()
         assert spanish["pillars"][3]["title"] == "Soluciones duraderas"
+
+    def test_arabic_labels_read_right_to_left_and_the_text_says_it_is_english(
+        self, client: TestClient, world: World
+    ) -> None:
+        body = client.get(
+            "/api/v1/templates/crrf-annex-i?lang=ar", headers=world.headers("viewer")
+        ).json()
+        assert (body["language"], body["dir"], body["label_source"]) == ("ar", "rtl", "translation")
+        assert body["name"] == "الإطار الشامل للاستجابة للاجئين (المرفق الأول)"
+        paragraph = body["pillars"][0]["paragraphs"][0]
+        assert paragraph["title"] == "دول الاستقبال في بداية حركة النزوح الكبيرة"
+        element = paragraph["elements"][0]
+        assert element["title"] == "تحديد الهوية والاستقبال الآمن والكريم"
+        assert element["text"].startswith("Ensure, to the extent possible")
+        assert (element["text_lang"], element["text_fallback"]) == ("en", True)
+        assert element["text_document"] == "A/RES/71/1"
+
+    def test_english_is_the_official_text_itself(self, client: TestClient, world: World) -> None:
+        body = client.get("/api/v1/templates/crrf-annex-i", headers=world.headers("viewer")).json()
+        element = body["pillars"][0]["paragraphs"][0]["elements"][0]
+        assert (body["dir"], body["label_source"]) == ("ltr", "own_words")
+        assert (element["text_lang"], element["text_fallback"]) == ("en", False)
+
+    def test_an_official_text_in_the_file_is_served_in_its_language(
+        self, client: TestClient, world: World
+    ) -> None:
+        registry = client.app.state.templates  # type: ignore[attr-defined]
+        template = registry.get("crrf-annex-i")
+        element = template.pillars[0].paragraphs[0].elements[0]
+        translated = OfficialTranslation(text="Texte officiel (essai)", document="A/RES/71/1")
+        patched = element.model_copy(update={"official_texts": {"fr": translated}})
+        text, language, document = official_text(template, patched, "fr")
+        assert (text, language, document) == ("Texte officiel (essai)", "fr", "A/RES/71/1")
+
+    def test_an_unknown_language_is_a_422_problem(self, client: TestClient, world: World) -> None:
+        response = client.get(
+            "/api/v1/templates/crrf-annex-i?lang=de", headers=world.headers("viewer")
+        )
+        assert_problem(response, 422)
 
     def test_unknown_template_or_version_is_404(self, client: TestClient, world: World) -> None:
         headers = world.headers("viewer")

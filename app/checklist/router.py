@@ -17,10 +17,13 @@ from app.core.etag import IfMatchDep, etag
 from app.core.pagination import Cursor, Limit, Page, SortKey, paginate, timestamp_key
 from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
+from app.frameworks.deps import FrameworkQuery
+from app.frameworks.views import FrameworkChecklist, refuse_filters, through
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Event
 from app.pledges.items import with_pledges
+from app.templates.deps import Language
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
 
@@ -37,6 +40,7 @@ def list_items(
     session: SessionDep,
     registry: RegistryDep,
     cache: ItemListCacheDep,
+    language: Language,
     pillar: Annotated[PillarCode | None, Query()] = None,
     status_: Annotated[
         list[ItemStatus] | None, Query(alias="status", max_length=5, description="Repeatable.")
@@ -50,8 +54,9 @@ def list_items(
     lead_missing: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ItemRead]:
-    """List the checklist in Annex I order, with filters."""
+    framework: FrameworkQuery = None,
+) -> Page[ItemRead] | FrameworkChecklist:
+    """List the checklist in Annex I order, with filters; or through an adopted framework."""
     filters = ItemFilters(
         pillar=pillar,
         statuses=tuple(status_ or ()),
@@ -61,6 +66,9 @@ def list_items(
         no_data=no_data,
         lead_missing=lead_missing,
     )
+    if framework is not None:
+        refuse_filters(filters != ItemFilters() or cursor is not None)
+        return through(session, access.situation, registry, framework, language)
     return listing.items_page(
         session,
         access.situation,

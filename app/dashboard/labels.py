@@ -14,7 +14,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from app import i18n
-from app.templates.model import FALLBACK_LANGUAGE
+from app.templates.languages import FALLBACK_LANGUAGE
 from app.templates.registry import TemplateRegistry
 
 

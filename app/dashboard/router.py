@@ -24,6 +24,7 @@ from app.dashboard import (
     admin,
     coordinator,
     fragments,
+    framework_view,
     item_page,
     members,
     organisation_views,
@@ -44,6 +45,7 @@ from app.dashboard.deps import (
 from app.dashboard.fragments import TableCacheDep
 from app.dashboard.params import Blank, PageCursor
 from app.dashboard.rendering import STATIC_DIR, PageRoute, fragment, render
+from app.frameworks.deps import FrameworkQuery
 
 router = APIRouter(
     route_class=PageRoute,
@@ -107,6 +109,7 @@ def situation_page(
     owner: OwnerFilter = None,
     gap: GapFilter = None,
     cursor: PageCursor = None,
+    framework: FrameworkQuery = None,
 ) -> Response:
     """A situation: its pillar chart, and its items with filters and gaps highlighted."""
     now = utcnow()
@@ -146,6 +149,7 @@ def situation_page(
         "next_query": (
             urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None
         ),
+        **framework_view.context(session, access, registry, framework),
     }
     return render(request, "situation.html", context)
 
@@ -168,4 +172,5 @@ def item_page_view(
 router.include_router(review_pages.router)
 router.include_router(coordinator.router)
 router.include_router(members.router)
+router.include_router(framework_view.router)
 router.include_router(partner.router)

@@ -14,14 +14,20 @@ from sqlalchemy.orm import Session
 from app.auth.access import SituationAccess
 from app.auth.deps import CanReadSummary, ExportsReader
 from app.core.base import utcnow
+from app.core.deps import RegistryDep, SessionDep
 from app.core.schemas import CountryCode
 from app.core.vocab import Phase
 from app.exports import formats, service
 from app.exports.deps import ExportSessions
 from app.exports.formats import MEDIA_TYPES, ExportFormat
 from app.exports.service import Column, Row
+from app.frameworks import service as frameworks
+from app.frameworks.deps import FrameworkQuery
+from app.frameworks.export import FRAMEWORK_COLUMNS, framework_rows
 from app.models import User
 from app.reporting.service import visible_situations
+from app.templates.deps import Language
+from app.templates.registry import TemplateRegistry
 
 router = APIRouter(tags=["exports"])
 
@@ -45,9 +51,19 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def export_situation(
     access: ExportsReader,
     sessions: ExportSessions,
+    session: SessionDep,
+    registry: RegistryDep,
+    language: Language,
     export_format: FormatQuery = ExportFormat.CSV,
+    framework: FrameworkQuery = None,
 ) -> StreamingResponse:
-    """The checklist as a file: one row per item with its owners, last accepted update, flags."""
+    """The checklist as a file: one row per item with its owners, last accepted update, flags.
+
+    With `framework`, one row per element of that adopted framework, with its derived status.
+    """
+    if framework is not None:
+        adopted = frameworks.adopted(session, access.situation, registry, framework)
+        return framework_attachment(access, sessions, adopted, registry, language, export_format)
     return situation_attachment(access, sessions, export_format)
 
 
@@ -76,6 +92,25 @@ def situation_attachment(
 
     name = formats.filename(access.situation.name, export_format, now.date())
     return _attachment(sessions, rows, service.COLUMNS, export_format, name)
+
+
+def framework_attachment(
+    access: SituationAccess,
+    sessions: Callable[[], Session],
+    adopted: frameworks.Adopted,
+    registry: TemplateRegistry,
+    language: str,
+    export_format: ExportFormat,
+) -> StreamingResponse:
+    """One situation's checklist through an adopted framework, as a file."""
+    situation = access.situation
+
+    def rows(session: Session) -> Iterator[Row]:
+        return framework_rows(session, situation, adopted, registry, language)
+
+    stem = f"{situation.name}-{adopted.framework.id}"
+    name = formats.filename(stem, export_format, utcnow().date())
+    return _attachment(sessions, rows, FRAMEWORK_COLUMNS, export_format, name)
 
 
 def rollup_attachment(

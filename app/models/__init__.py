@@ -5,6 +5,7 @@ from app.models.account import Invitation, SignInFailure, WebSession
 from app.models.checklist import ChecklistItem, ItemOwner
 from app.models.cycle import Obligation, ReportingCycle
 from app.models.event import Event
+from app.models.framework import SituationFramework
 from app.models.funding import FundingFlow, FundingFlowItem, FundingRequirement, ItemFunding
 from app.models.organisation import Organisation
 from app.models.outbox import OutboundEmail
@@ -39,6 +40,7 @@ __all__ = [
     "ReportingCycle",
     "SignInFailure",
     "Situation",
+    "SituationFramework",
     "Update",
     "User",
     "WebSession",

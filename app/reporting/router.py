@@ -12,6 +12,8 @@ from app.core.errors import Unprocessable, field_error
 from app.core.schemas import CountryCode
 from app.core.vocab import Phase
 from app.cycles.figures import ReportingScope
+from app.frameworks.deps import FrameworkQuery
+from app.frameworks.views import framework_figures
 from app.reporting import service
 from app.reporting.schemas import Rollup, SituationSummary
 from app.templates.deps import Language
@@ -29,8 +31,11 @@ def situation_summary(
         date | None,
         Query(description="A past day (YYYY-MM-DD): the summary at its end, rebuilt from events."),
     ] = None,
+    framework: FrameworkQuery = None,
 ) -> SituationSummary:
     """Per pillar: counts by status, share in place, gaps, overdue, stale, pending review.
+
+    With `framework`, also the adopted framework's elements with their derived statuses.
 
     With the current reporting cycle's figures per organisation (`reporting`).
     """
@@ -40,7 +45,12 @@ def situation_summary(
             "as_of must be a day between 1900 and today.",
             errors=[field_error(("query", "as_of"), "not a past day")],
         )
-    return service.situation_summary(
+    if framework is not None and as_of is not None:
+        raise Unprocessable(
+            "A framework's figures are today's: as_of and framework do not combine.",
+            errors=[field_error(("query", "framework"), "not with as_of")],
+        )
+    summary = service.situation_summary(
         session,
         access.situation,
         registry,
@@ -50,6 +60,11 @@ def situation_summary(
         language=language,
         reporting=ReportingScope.of(access),
     )
+    if framework is not None:
+        summary.framework = framework_figures(
+            session, access.situation, registry, framework, language
+        )
+    return summary
 
 
 @router.get("/summary")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.cycles.schemas import ReportingFigures
+from app.frameworks.views import FrameworkFigures
 from app.funding.schemas import Funding, FundingOfItem
 
 
@@ -53,6 +54,11 @@ class SituationSummary(Figures):
     items_funding: list[FundingOfItem] | None = Field(
         default=None,
         description="Per item with a requirement or a flow, in checklist order. " + _NOW_ONLY,
+    )
+    framework: FrameworkFigures | None = Field(
+        default=None,
+        description="With `?framework=`: that adopted framework's elements and derived "
+        "statuses; the pillars above stay Annex I's, comparable across situations.",
     )
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
 from app.core.schemas import jsonable
-from app.core.vocab import ItemStatus, Phase, SituationRole
-from app.events.service import Actor, apply_changes, record, record_item_change
+from app.core.vocab import Phase, SituationRole
+from app.events.service import Actor, apply_changes, record
 from app.models import ChecklistItem, ItemOwner, Membership, PopulationFigure, Situation, User
 from app.situations.schemas import (
     AgeBands,
@@ -20,8 +20,8 @@ from app.situations.schemas import (
     SituationRead,
     SituationUpdate,
 )
-from app.templates.model import localise
 from app.templates.registry import TemplateRegistry
+from app.templates.upgrade import add_items
 
 
 def population_rows(figures: list[PopulationFigureIn]) -> list[PopulationFigure]:
@@ -120,38 +120,7 @@ def create(
     )
     session.add(situation)
     session.flush()
-    now = utcnow()
-    items = [
-        ChecklistItem(
-            id=uuid.uuid4(),
-            situation_id=situation.id,
-            code=entry.element.code,
-            element_code=entry.element.code,
-            pillar=entry.pillar.code,
-            paragraph=entry.paragraph.number,
-            solution=entry.paragraph.solution,
-            sort_order=entry.order * 100,
-            title=localise(entry.element.title, "en") or entry.element.code,
-            text=entry.element.text,
-            status=ItemStatus.NOT_STARTED,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        for entry in template.entries()
-    ]
-    session.add_all(items)
-    session.flush()
-    for item in items:
-        record_item_change(
-            session,
-            actor,
-            item,
-            action="item.created",
-            has_lead=False,
-            before=None,
-            after={"status": item.status.value, "code": item.code},
-        )
+    add_items(session, actor, situation.id, list(template.entries()))
     record(
         session,
         actor,

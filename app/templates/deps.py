@@ -1,32 +1,36 @@
 """The language a caller reads labels in."""
 
-import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Query
 
-_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+from app.i18n import LANGUAGES
+from app.templates.languages import FALLBACK_LANGUAGE
+
+LANGUAGE_PATTERN = r"^(en|fr|es|ar)(-[A-Za-z0-9]{2,8})?$"
 
 
 async def get_language(
     lang: Annotated[
         str | None,
         Query(
-            pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
-            description="Language of labels (e.g. `fr`); English is the fallback. "
-            "Without it, `Accept-Language` decides.",
+            pattern=LANGUAGE_PATTERN,
+            max_length=12,
+            description="Language of labels: `en`, `fr`, `es` or `ar` (a regional tag such as "
+            "`es-419` reads as its language); any other is a 422 problem. Without it, "
+            "`Accept-Language` decides, else English.",
         ),
     ] = None,
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
-) -> str | None:
-    """Pick the label language from ``lang`` or the first usable ``Accept-Language`` tag."""
+) -> str:
+    """Pick the label language from ``lang``, else the first usable ``Accept-Language`` tag."""
     if lang:
-        return lang.lower()
+        return lang.split("-", 1)[0]
     for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if _TAG.match(tag):
-            return tag
-    return None
+        base = part.split(";", 1)[0].strip().lower().split("-", 1)[0]
+        if base in LANGUAGES:
+            return base
+    return FALLBACK_LANGUAGE
 
 
-Language = Annotated[str | None, Depends(get_language)]
+Language = Annotated[str, Depends(get_language)]

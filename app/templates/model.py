@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.core.vocab import OrganisationType, PillarCode
+from app.templates.languages import FALLBACK_LANGUAGE, LabelSource, check_languages
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
-FALLBACK_LANGUAGE = "en"
 
 
 def _as_labels(value: Any) -> Any:
@@ -43,6 +43,7 @@ LongLabel = Annotated[
 ]
 OfficialText = Annotated[str, Field(min_length=1, max_length=4000)]
 Tag = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
 class StateRole(StrEnum):
@@ -59,15 +60,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class OfficialTranslation(_Strict):
+    """An element's official text in a language other than English, with its document."""
+
+    text: OfficialText = Field(description="The official text in that language, verbatim.")
+    document: str = Field(
+        min_length=1, max_length=100, description="Its document symbol, e.g. 'A/RES/71/1'."
+    )
+
+
 class TemplateElement(_Strict):
     code: str = Field(pattern=r"^[1-9][0-9]?[a-z]?$", description="e.g. '5a', '15'")
     title: Label
-    text: OfficialText = Field(description="The official text, verbatim.")
+    text: OfficialText = Field(description="The official English text, verbatim.")
+    official_texts: dict[LanguageCode, OfficialTranslation] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="The official text in other languages, only where it is in hand verbatim; "
+        "any other language is served the English text, said so.",
+    )
     tags: list[Tag] = Field(default_factory=list, max_length=20)
 
 
 class TemplateParagraph(_Strict):
     number: str = Field(pattern=r"^[1-9][0-9]?$")
+    title: Label | None = Field(default=None, description="Our short label of the paragraph.")
     solution: str | None = Field(default=None, description="Code of a pillar solution group.")
     lead_in: OfficialText | None = Field(default=None, description="Who acts, verbatim.")
     state_role: StateRole
@@ -141,7 +158,17 @@ class TemplateFile(_Strict):
     name: Label
     description: LongLabel | None = None
     source: TemplateSource | None = None
-    languages: list[str] = Field(default_factory=lambda: [FALLBACK_LANGUAGE], max_length=20)
+    languages: list[LanguageCode] = Field(
+        default_factory=lambda: [FALLBACK_LANGUAGE],
+        max_length=20,
+        description="Every label exists in each of these ('en' among them).",
+    )
+    label_sources: dict[LanguageCode, LabelSource] = Field(
+        default_factory=lambda: {FALLBACK_LANGUAGE: LabelSource.OWN_WORDS},
+        max_length=20,
+        description="Where the labels (titles) in each declared language come from; the "
+        "official texts name their document themselves.",
+    )
     pillars: list[TemplatePillar] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
@@ -156,7 +183,21 @@ class TemplateFile(_Strict):
         repeated = sorted({code for code in codes if codes.count(code) > 1})
         if repeated:
             raise ValueError(f"element codes repeat: {', '.join(repeated)}")
+        check_languages(self.languages, self.label_sources, self.labels())
         return self
+
+    def labels(self) -> Iterator[tuple[str, dict[str, str] | None]]:
+        """Every label of the file, with where it is."""
+        yield "name", self.name
+        yield "description", self.description
+        for pillar in self.pillars:
+            yield f"pillars.{pillar.code}.title", pillar.title
+            for group in pillar.solutions:
+                yield f"pillars.{pillar.code}.solutions.{group.code}.title", group.title
+            for paragraph in pillar.paragraphs:
+                yield f"paragraphs.{paragraph.number}.title", paragraph.title
+        for entry in self.entries():
+            yield f"elements.{entry.element.code}.title", entry.element.title
 
     def entries(self) -> Iterator[ElementEntry]:
         """Walk every element in template order."""

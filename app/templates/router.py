@@ -3,11 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import Field
 
 from app.auth.deps import CanReadTemplates
 from app.core.deps import RegistryDep
 from app.core.errors import NotFound
 from app.core.pagination import Page
+from app.frameworks.schemas import FrameworkRead, render_framework, summarise_framework
 from app.templates.deps import Language
 from app.templates.schemas import TemplateRead, TemplateSummary, render, summarise
 
@@ -18,10 +20,13 @@ router = APIRouter(prefix="/templates", tags=["templates"])
 def list_templates(
     _user: CanReadTemplates, registry: RegistryDep, language: Language
 ) -> Page[TemplateSummary]:
-    """List the templates, newest version of each."""
+    """List the checklist templates, then the context frameworks, newest version of each."""
     items = [
         summarise(t, [v.version for v in registry.versions(t.id)], language)
         for t in registry.latest()
+    ] + [
+        summarise_framework(f, [v.version for v in registry.framework_versions(f.id)], language)
+        for f in registry.latest_frameworks()
     ]
     return Page(items=items, next_cursor=None)
 
@@ -40,9 +45,13 @@ def get_template(
             description="Default: newest.",
         ),
     ] = None,
-) -> TemplateRead:
-    """Read one template with its pillars, paragraphs and elements."""
+) -> Annotated[TemplateRead | FrameworkRead, Field(discriminator="kind")]:
+    """Read one template: a checklist with its pillars, or a framework with its mappings."""
     template = registry.get(template_id, version)
-    if template is None:
+    if template is not None:
+        return render(template, [v.version for v in registry.versions(template_id)], language)
+    framework = registry.framework(template_id, version)
+    if framework is None:
         raise NotFound("No such template or template version.")
-    return render(template, [v.version for v in registry.versions(template_id)], language)
+    versions = [v.version for v in registry.framework_versions(template_id)]
+    return render_framework(framework, versions, language)

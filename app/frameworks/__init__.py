@@ -1,0 +1,1 @@
+"""Context frameworks: national plans and the GCR objectives, mapped to Annex I."""
