@@ -46,6 +46,8 @@ class TestFundingBars:
         assert len([row for row in find(html, "tr") if "data-flow" in row]) == 2
         words = text_of(html)
         assert "2024 $1,000.00 Indicative" in words
+        # The requirement's event, in the item's history.
+        assert "Requirement set" in words and "Required (USD) 1000.00" in words
         assert "Pledge" in words and "Commitment" in words
 
     def test_an_item_without_money_says_so(self, client: TestClient, world: World) -> None:

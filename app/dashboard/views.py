@@ -272,6 +272,7 @@ ACTION_TITLES = {
     "pledge.created": N_("Pledge made"),
     "pledge.changed": N_("Pledge changed"),
     "pledge.progress_reported": N_("Pledge progress reported"),
+    "requirement.set": N_("Requirement set"),
 }
 FIELD_LABELS = {
     "status": N_("Status"),
@@ -280,6 +281,10 @@ FIELD_LABELS = {
     "owners": N_("Owners"),
     "proposed_status": N_("Proposed status"),
     "review_comment": N_("Review comment"),
+    # a requirement's (``requirement.set``)
+    "year": N_("Year"),
+    "amount_usd": N_("Required (USD)"),
+    "budget_status": N_("Budget"),
 }
 # How an owner's role reads in a history entry ("Lead: UNHCR").
 OWNER_ROLE_LABELS = {
@@ -298,6 +303,9 @@ STATUS_NAMES = {
     "planning": N_("Planning"),
     "fulfilled": N_("Fulfilled"),
     "withdrawn": N_("Withdrawn"),
+    # a requirement's budget status
+    "indicative": N_("Indicative"),
+    "committed": N_("Committed"),
 }
 
 
