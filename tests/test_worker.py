@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,18 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.core.base import utcnow
 from app.core.db import make_engine
-from app.core.vocab import EmailKind, EmailState
+from app.core.vocab import EmailState
 from app.events.service import SYSTEM
 from app.i18n import catalogs
 from app.models import OutboundEmail, User
 from app.notify import outbox
-from app.notify.delivery import LEASE
-from app.notify.messages import Rendered
 from app.ops import metrics
 from app.updates import service as updates_service
 from app.worker import BackgroundWorker, run_once, worker_sessions
 from tests.databases import fresh_database
-from tests.factories import World, migrated_world
+from tests.factories import World, migrated_world, queue_emails
 from tests.live import free_port
 from tests.smtp_sink import SmtpSink, smtp_sink
 
@@ -88,16 +85,7 @@ def queue(
     with sessions() as session, session.begin():
         user = session.get(User, world.users[who].id)
         assert user is not None
-        for number in range(count):
-            outbox.queue(
-                session,
-                kind=EmailKind.UPDATE_RETURNED,
-                user=user,
-                language="en",
-                message=Rendered(f"Message {number}", f"Text {number}", f"<p>HTML {number}</p>"),
-                dedupe_key=f"test:{uuid.uuid4()}",
-                now=utcnow(),
-            )
+        queue_emails(session, user, count)
 
 
 def rows(sessions: sessionmaker[Session]) -> list[OutboundEmail]:
@@ -140,11 +128,12 @@ class TestOnce:
     ) -> None:
         _, sessions = worker
         queue(sessions, database[1], 1)
+        lease = timedelta(seconds=mail_settings(database[0], sink.url).mail_lease_seconds)
         now = utcnow()
         # A worker claims the message, then is killed before it sends or marks anything.
-        [claimed] = outbox.claim(sessions, now, limit=10, lease=LEASE)
-        assert run_once(sessions, now + LEASE - timedelta(seconds=1)) == 0  # still leased
-        assert run_once(sessions, now + LEASE) == 1
+        [claimed] = outbox.claim(sessions, now, limit=10, lease=lease)
+        assert run_once(sessions, now + lease - timedelta(seconds=1)) == 0  # still leased
+        assert run_once(sessions, now + lease) == 1
         assert len(sink.received()) == 1
         [row] = rows(sessions)
         assert row.id == claimed.id and row.state is EmailState.SENT and row.attempts == 2
