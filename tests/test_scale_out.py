@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -36,16 +36,18 @@ from app.core.base import utcnow
 from app.core.db import make_engine
 from app.core.vocab import EmailKind, EmailState, OwnerRole, SituationRole
 from app.cycles.deadlines import DUE_SOON, OVERDUE
-from app.models import ChecklistItem, Event, Obligation, OutboundEmail
+from app.models import ChecklistItem, Event, Obligation, OutboundEmail, User
 from app.ops import migrations
 from app.templates.registry import cached_registry
-from tests.databases import postgres_database
+from tests.databases import fresh_database, postgres_database
 from tests.factories import (
     add_member,
     auth,
     make_organisation,
     make_situation,
     make_user,
+    migrated_world,
+    queue_emails,
     set_owners,
 )
 from tests.live import crrf_serve, crrf_worker
@@ -323,3 +325,64 @@ def check_the_returns(received: list[EmailMessage], returned: list[tuple[str, st
     mails = [(m["To"], link_of(m)[2]) for m in received if link_of(m)[2] is not None]
     assert Counter(mails) == Counter(returned)
     assert len(set(returned)) == REPORTS
+
+
+def test_a_worker_killed_mid_batch_leaves_its_messages_to_another(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SIGKILL while sending: the batch it held is sent by another worker once the lease has
+    run out; at most the message in flight arrives twice (with one Message-ID). On SQLite
+    as on PostgreSQL."""
+    with fresh_database(SERVER_URL, tmp_path_factory) as url:
+        world = migrated_world(url)
+        engine = make_engine(url, Settings(database_url=url, db_pool_size=2))
+        sessions = sessionmaker(engine)
+        try:
+            with sessions() as session, session.begin():
+                user = session.get(User, world.users["partner_a"].id)
+                assert user is not None
+                queue_emails(session, user, 30)
+            # Each message takes 0.1 s to be accepted: a batch of 20 takes 2 s.
+            with smtp_sink(delay=0.1) as sink:
+                env = mail_env(sink, CRRF_MAIL_LEASE_SECONDS="3", CRRF_WORKER_POLL_SECONDS="0.1")
+                with crrf_worker(url, env) as doomed:
+                    assert wait_for(lambda: len(sink.received()) >= 3, 30)
+                    doomed.kill()
+                    doomed.wait()
+                held = leases(sessions)
+                assert 0 < len(held) <= 17, held  # the rest of its batch of 20
+                with crrf_worker(url, env):
+                    assert wait_for(lambda: not leases(sessions) and pending(sessions) == 0, 60)
+                received = sink.received()
+            with sessions() as session:
+                rows = {row.id: row for row in session.scalars(select(OutboundEmail))}
+        finally:
+            engine.dispose()
+    assert {row.state for row in rows.values()} == {EmailState.SENT}
+    for message_id, leased_until in held.items():
+        # Claimed again (a second attempt) and sent only after the killed worker's lease.
+        assert rows[message_id].attempts == 2
+        assert (sent_at := rows[message_id].sent_at) is not None and sent_at >= leased_until
+    arrived = Counter(m["Message-ID"] for m in received)
+    assert set(arrived) == {f"<{i}@example.org>" for i in rows}
+    twice = [mid for mid, count in arrived.items() if count > 1]
+    assert len(twice) <= 1 and all(mid.strip("<>").split("@")[0] in map(str, held) for mid in twice)
+
+
+def leases(sessions: sessionmaker[Session]) -> dict[uuid.UUID, datetime]:
+    """The messages being sent, and until when they are leased."""
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboundEmail.id, OutboundEmail.leased_until).where(
+                OutboundEmail.state == EmailState.SENDING
+            )
+        ).all()
+    return {row_id: until for row_id, until in rows if until is not None}
+
+
+def pending(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        count = session.scalar(
+            select(func.count(OutboundEmail.id)).where(OutboundEmail.state == EmailState.PENDING)
+        )
+    return count or 0
