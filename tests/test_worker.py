@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.core.base import utcnow
+from app.core.base import frozen_now, utcnow
 from app.core.db import make_engine
 from app.core.vocab import EmailState
 from app.events.service import SYSTEM
@@ -132,11 +132,50 @@ class TestOnce:
         now = utcnow()
         # A worker claims the message, then is killed before it sends or marks anything.
         [claimed] = outbox.claim(sessions, now, limit=10, lease=lease)
-        assert run_once(sessions, now + lease - timedelta(seconds=1)) == 0  # still leased
-        assert run_once(sessions, now + lease) == 1
+        assert claimed.leased_until >= now + lease
+        ran_out = claimed.leased_until
+        assert run_once(sessions, ran_out - timedelta(seconds=1)) == 0  # still leased
+        assert run_once(sessions, ran_out) == 1
         assert len(sink.received()) == 1
         [row] = rows(sessions)
         assert row.id == claimed.id and row.state is EmailState.SENT and row.attempts == 2
+
+    def test_a_lease_runs_from_the_claim_not_from_the_start_of_the_pass(
+        self, worker: tuple[Engine, sessionmaker[Session]], database: tuple[str, World]
+    ) -> None:
+        _, sessions = worker
+        began = utcnow() - timedelta(minutes=20)
+        with frozen_now(began - timedelta(minutes=1)):
+            queue(sessions, database[1], 1)
+        lease = timedelta(minutes=10)
+        # A pass that began 20 minutes ago (slow batches before this one) claims the message:
+        # it is held for the whole lease from now, not for a lease that ran out already.
+        claiming = utcnow()
+        [claimed] = outbox.claim(sessions, began, limit=10, lease=lease)
+        assert claimed.leased_until >= claiming + lease
+        assert outbox.claim(sessions, utcnow(), limit=10, lease=lease) == []  # still held
+
+    def test_a_late_failure_does_not_undo_the_next_workers_claim(
+        self,
+        worker: tuple[Engine, sessionmaker[Session]],
+        database: tuple[str, World],
+        sink: SmtpSink,
+    ) -> None:
+        _, sessions = worker
+        queue(sessions, database[1], 1)
+        lease = timedelta(minutes=10)
+        now = utcnow()
+        [first] = outbox.claim(sessions, now, limit=10, lease=lease)
+        # The first worker's lease ran out; another claims the message and is sending it
+        # when the first one's attempt fails at last.
+        later = first.leased_until
+        [second] = outbox.claim(sessions, later, limit=10, lease=lease)
+        outbox.mark_failed(sessions, first, "timed out", later, permanent=False)
+        [row] = rows(sessions)
+        assert (row.state, row.leased_until) == (EmailState.SENDING, second.leased_until)
+        outbox.mark_sent(sessions, second, later)
+        assert run_once(sessions, later + 2 * lease) == 0
+        assert sink.received() == []
 
 
 class TestRetries:
