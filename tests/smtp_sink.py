@@ -17,6 +17,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.live import free_port
 
+SENDER = "CRRF Case Manager <crrf@example.org>"
+
 
 @dataclass
 class SmtpSink:
@@ -29,6 +31,10 @@ class SmtpSink:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The settings of a process (``crrf serve``, ``crrf worker``) that mails here."""
+        return {"CRRF_SMTP_URL": self.url, "CRRF_MAIL_FROM": SENDER}
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.delay:

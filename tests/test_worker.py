@@ -7,8 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from app.updates import service as updates_service
 from app.worker import BackgroundWorker, run_once, worker_sessions
 from tests.databases import fresh_database
 from tests.factories import World, migrated_world, queue_emails
-from tests.live import free_port
+from tests.live import free_port, wait_for
 from tests.smtp_sink import SmtpSink, smtp_sink
 
 SENDER = "CRRF Case Manager <crrf@example.org>"
@@ -329,16 +328,6 @@ def test_crrf_worker_once_sends_from_the_command_line(
     assert done.returncode == 0, done.stderr
     assert len(sink.received()) == 2
     assert done.stdout.strip().splitlines()[-1] == "2"
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
-    """Poll ``condition`` (a real process works in real time) for at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_a_background_worker_sends_and_stops_cleanly(
