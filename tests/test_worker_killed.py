@@ -72,7 +72,9 @@ def test_a_worker_killed_mid_batch_leaves_its_messages_to_another(
                     doomed.kill()
                     doomed.wait()
                 held = leases(sessions)
-                assert 0 < len(held) <= 17, held  # what it had not sent of its batch of 20
+                # What it had not marked sent of its batch of 20: at least the first two of
+                # the three received were (the third may have been accepted, not yet marked).
+                assert 0 < len(held) <= 18, held
                 with crrf_worker(url, env):
                     assert wait_for(lambda: not leases(sessions) and pending(sessions) == 0, 60)
                 received = sink.received()
