@@ -279,7 +279,7 @@ def test_two_servers_and_two_workers_send_the_reminders_of_1000_obligations_once
             env = {
                 **sink.env(),
                 "CRRF_WEBHOOK_ALLOW_PRIVATE": "true",
-                "CRRF_WORKER_POLL_SECONDS": "0.2",
+                "CRRF_WORKER_POLL_SECONDS": "0.5",
                 "CRRF_LOG_LEVEL": "warning",
                 "CRRF_DB_POOL_SIZE": "4",
                 "CRRF_DB_MAX_OVERFLOW": "4",
