@@ -14,7 +14,7 @@ import logging
 import smtplib
 import socket
 import ssl
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
