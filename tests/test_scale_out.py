@@ -159,7 +159,8 @@ def cycle_dates(number: int, today: date) -> dict[str, object]:
 
 
 class Drive:
-    """The writes sent through the two servers while the workers run."""
+    """The writes sent through the two servers while the workers run. The admin acts (an
+    admin is no coordinator of a situation: no daily digest of pending reviews is queued)."""
 
     def __init__(self, round_: Round, servers: list[str], hook: str) -> None:
         self.round = round_
