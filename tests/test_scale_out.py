@@ -305,7 +305,7 @@ def test_two_servers_and_two_workers_send_the_reminders_of_1000_obligations_once
                 for future in opened:
                     future.result()
                 returned = [future.result() for future in reports]
-            assert wait_for(lambda: backlog(sessions).drained, 100, every=0.5), backlog(sessions)
+            assert wait_for(lambda: backlog(sessions).drained, 120, every=0.5), backlog(sessions)
             stack.close()
             # Each stopped cleanly on SIGTERM (after its current pass).
             processes = [server.process for server in servers] + workers
