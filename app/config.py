@@ -130,6 +130,14 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(
         default=10, gt=0, le=120, description="Seconds an SMTP connection or reply may take."
     )
+    mail_lease_seconds: float = Field(
+        default=600,
+        gt=0,
+        le=86_400,
+        description="How long a worker holds the e-mails it claimed: a worker killed while "
+        "sending leaves them to another after this. Keep it longer than a batch can take "
+        "(20 messages, each within CRRF_SMTP_TIMEOUT).",
+    )
     digest_hour: int = Field(
         default=6,
         ge=0,

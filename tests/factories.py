@@ -15,8 +15,9 @@ from app.auth.policies import situation_permissions
 from app.checklist import service as checklist
 from app.checklist.schemas import OwnerIn, OwnersIn
 from app.config import Settings
+from app.core.base import utcnow
 from app.core.db import make_engine
-from app.core.vocab import OrganisationType, OwnerRole, SituationRole
+from app.core.vocab import EmailKind, OrganisationType, OwnerRole, SituationRole
 from app.cycles import service as cycles
 from app.cycles.schemas import CycleCreate
 from app.events.service import SYSTEM
@@ -29,6 +30,8 @@ from app.models import (
     Update,
     User,
 )
+from app.notify import outbox
+from app.notify.messages import Rendered
 from app.ops import migrations
 from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationCreate
@@ -274,3 +277,17 @@ def make_pledge(
     }
     data.update(fields)
     return pledges.create(db, by, PledgeCreate.model_validate(data))
+
+
+def queue_emails(session: Session, user: User, count: int) -> None:
+    """Put ``count`` messages to ``user`` in the outbox (subjects ``Message 0``, …)."""
+    for number in range(count):
+        outbox.queue(
+            session,
+            kind=EmailKind.UPDATE_RETURNED,
+            user=user,
+            language="en",
+            message=Rendered(f"Message {number}", f"Text {number}", f"<p>HTML {number}</p>"),
+            dedupe_key=f"test:{uuid.uuid4()}",
+            now=utcnow(),
+        )

@@ -26,6 +26,12 @@ class Received:
     body: bytes
 
 
+class _Server(ThreadingHTTPServer):
+    # Several workers, 16 connections each, connect at once: a short listen queue (5) would
+    # reset some of them.
+    request_queue_size = 128
+
+
 class Receiver:
     """Records every request; answers from ``answers`` in order, then with ``otherwise``."""
 
@@ -34,7 +40,7 @@ class Receiver:
         self.answers: list[Answer] = []
         self.otherwise = Answer()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.server.block_on_close = False  # a slow answer still sleeping is not waited for
 

@@ -1,6 +1,8 @@
 """A real SMTP server for the tests (aiosmtpd) on 127.0.0.1 and a free port, keeping what
-it receives; it can answer the next messages with a refusal (e.g. ``451``)."""
+it receives; it can answer the next messages with a refusal (e.g. ``451``), and take its
+time over each (``delay``)."""
 
+import asyncio
 import ssl
 import threading
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.live import free_port
 
+SENDER = "CRRF Case Manager <crrf@example.org>"
+
 
 @dataclass
 class SmtpSink:
@@ -22,12 +26,19 @@ class SmtpSink:
     messages: list[EmailMessage] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # replies to the next DATA commands
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds each message takes to be accepted (once received)
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
+    def env(self) -> dict[str, str]:
+        """The settings of a process (``crrf serve``, ``crrf worker``) that mails here."""
+        return {"CRRF_SMTP_URL": self.url, "CRRF_MAIL_FROM": SENDER}
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.refusals:
                 return self.refusals.pop(0)
@@ -69,10 +80,12 @@ def smtp_sink(
     starttls: ssl.SSLContext | None = None,
     implicit_tls: ssl.SSLContext | None = None,
     logins: Logins | None = None,
+    delay: float = 0.0,
 ) -> Iterator[SmtpSink]:
     """Run an SMTP server until the block ends: plain, requiring STARTTLS, or TLS from the
-    start (with the server's context), optionally requiring a login."""
-    sink = SmtpSink(port=free_port())
+    start (with the server's context), optionally requiring a login, and ``delay`` seconds
+    late with each answer to DATA."""
+    sink = SmtpSink(port=free_port(), delay=delay)
     options: dict[str, Any] = {}
     if starttls is not None:
         options.update(tls_context=starttls, require_starttls=True)

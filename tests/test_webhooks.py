@@ -14,7 +14,7 @@ import pytest
 import standardwebhooks
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from app.checklist import service as checklist
@@ -409,6 +409,28 @@ class TestDelivery:
         [sent] = deliveries(db)
         assert (sent.state, sent.attempts) == (DeliveryState.DELIVERED, 2)
         assert len(receiver.requests) == 1
+
+    def test_a_lease_runs_from_the_claim_not_from_the_start_of_the_pass(
+        self,
+        client: TestClient,
+        world: World,
+        db: Session,
+        receiver: Receiver,
+        run: Worker,
+        connection: Connection,
+        private_ok: Settings,
+    ) -> None:
+        subscribe(client, world, receiver.url)
+        patch_5a(client, world)
+        # The pass began half an hour ago (its e-mails took that long); the delivery was due.
+        began = utcnow() - timedelta(minutes=30)
+        db.execute(update(WebhookDelivery).values(next_attempt_at=began))
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        claiming = utcnow()
+        [claimed] = worker.claim(lambda: session, began, private_ok)
+        assert claimed.lease >= claiming + worker.lease_length(private_ok)
+        assert run(utcnow()) == 0  # still leased: no other worker sends it meanwhile
+        assert receiver.requests == []
 
 
 class TestDeliveryLog:

@@ -7,9 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,21 +18,19 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
-from app.core.base import utcnow
+from app.core.base import frozen_now, utcnow
 from app.core.db import make_engine
-from app.core.vocab import EmailKind, EmailState
+from app.core.vocab import EmailState
 from app.events.service import SYSTEM
 from app.i18n import catalogs
 from app.models import OutboundEmail, User
 from app.notify import outbox
-from app.notify.delivery import LEASE
-from app.notify.messages import Rendered
 from app.ops import metrics
 from app.updates import service as updates_service
 from app.worker import BackgroundWorker, run_once, worker_sessions
 from tests.databases import fresh_database
-from tests.factories import World, migrated_world
-from tests.live import free_port
+from tests.factories import World, migrated_world, queue_emails
+from tests.live import free_port, wait_for
 from tests.smtp_sink import SmtpSink, smtp_sink
 
 SENDER = "CRRF Case Manager <crrf@example.org>"
@@ -88,16 +84,7 @@ def queue(
     with sessions() as session, session.begin():
         user = session.get(User, world.users[who].id)
         assert user is not None
-        for number in range(count):
-            outbox.queue(
-                session,
-                kind=EmailKind.UPDATE_RETURNED,
-                user=user,
-                language="en",
-                message=Rendered(f"Message {number}", f"Text {number}", f"<p>HTML {number}</p>"),
-                dedupe_key=f"test:{uuid.uuid4()}",
-                now=utcnow(),
-            )
+        queue_emails(session, user, count)
 
 
 def rows(sessions: sessionmaker[Session]) -> list[OutboundEmail]:
@@ -140,14 +127,54 @@ class TestOnce:
     ) -> None:
         _, sessions = worker
         queue(sessions, database[1], 1)
+        lease = timedelta(seconds=mail_settings(database[0], sink.url).mail_lease_seconds)
         now = utcnow()
         # A worker claims the message, then is killed before it sends or marks anything.
-        [claimed] = outbox.claim(sessions, now, limit=10, lease=LEASE)
-        assert run_once(sessions, now + LEASE - timedelta(seconds=1)) == 0  # still leased
-        assert run_once(sessions, now + LEASE) == 1
+        [claimed] = outbox.claim(sessions, now, limit=10, lease=lease)
+        assert claimed.leased_until >= now + lease
+        ran_out = claimed.leased_until
+        assert run_once(sessions, ran_out - timedelta(seconds=1)) == 0  # still leased
+        assert run_once(sessions, ran_out) == 1
         assert len(sink.received()) == 1
         [row] = rows(sessions)
         assert row.id == claimed.id and row.state is EmailState.SENT and row.attempts == 2
+
+    def test_a_lease_runs_from_the_claim_not_from_the_start_of_the_pass(
+        self, worker: tuple[Engine, sessionmaker[Session]], database: tuple[str, World]
+    ) -> None:
+        _, sessions = worker
+        began = utcnow() - timedelta(minutes=20)
+        with frozen_now(began - timedelta(minutes=1)):
+            queue(sessions, database[1], 1)
+        lease = timedelta(minutes=10)
+        # A pass that began 20 minutes ago (slow batches before this one) claims the message:
+        # it is held for the whole lease from now, not for a lease that ran out already.
+        claiming = utcnow()
+        [claimed] = outbox.claim(sessions, began, limit=10, lease=lease)
+        assert claimed.leased_until >= claiming + lease
+        assert outbox.claim(sessions, utcnow(), limit=10, lease=lease) == []  # still held
+
+    def test_a_late_failure_does_not_undo_the_next_workers_claim(
+        self,
+        worker: tuple[Engine, sessionmaker[Session]],
+        database: tuple[str, World],
+        sink: SmtpSink,
+    ) -> None:
+        _, sessions = worker
+        queue(sessions, database[1], 1)
+        lease = timedelta(minutes=10)
+        now = utcnow()
+        [first] = outbox.claim(sessions, now, limit=10, lease=lease)
+        # The first worker's lease ran out; another claims the message and is sending it
+        # when the first one's attempt fails at last.
+        later = first.leased_until
+        [second] = outbox.claim(sessions, later, limit=10, lease=lease)
+        outbox.mark_failed(sessions, first, "timed out", later, permanent=False)
+        [row] = rows(sessions)
+        assert (row.state, row.leased_until) == (EmailState.SENDING, second.leased_until)
+        outbox.mark_sent(sessions, second, later)
+        assert run_once(sessions, later + 2 * lease) == 0
+        assert sink.received() == []
 
 
 class TestRetries:
@@ -301,16 +328,6 @@ def test_crrf_worker_once_sends_from_the_command_line(
     assert done.returncode == 0, done.stderr
     assert len(sink.received()) == 2
     assert done.stdout.strip().splitlines()[-1] == "2"
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
-    """Poll ``condition`` (a real process works in real time) for at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def test_a_background_worker_sends_and_stops_cleanly(

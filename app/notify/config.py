@@ -8,6 +8,7 @@ loader, the tests' factories) queues nothing.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -61,12 +62,14 @@ class SmtpTarget:
 
 @dataclass(frozen=True)
 class MailConfig:
-    """What queuing and sending need: the sender, links' base, the server, the digest hour."""
+    """What queuing and sending need: the sender, links' base, the server, the digest hour,
+    and how long a worker's claim on the messages it sends lasts."""
 
     sender: str
     base_url: str
     smtp: SmtpTarget
     digest_hour: int
+    lease: timedelta
 
 
 def from_settings(settings: Settings) -> MailConfig | None:
@@ -78,6 +81,7 @@ def from_settings(settings: Settings) -> MailConfig | None:
         base_url=settings.base_url(),
         smtp=SmtpTarget.from_url(settings.smtp_url.get_secret_value(), settings.smtp_timeout),
         digest_hour=settings.digest_hour,
+        lease=timedelta(seconds=settings.mail_lease_seconds),
     )
 
 

@@ -14,7 +14,7 @@ import logging
 import smtplib
 import socket
 import ssl
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -30,8 +30,6 @@ log = logging.getLogger("crrf.mail")
 
 BATCH = 20
 BATCHES_PER_RUN = 10  # then the worker's loop comes back at once: a stop is heard soon
-# Longer than a batch can take (BATCH messages, each within the SMTP timeout).
-LEASE = timedelta(minutes=10)
 CHANNEL = "email"
 # Refusals of one message; any other SMTP error is the connection's.
 _MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -182,7 +180,9 @@ def send_due_emails(session_factory: SessionFactory, now: datetime) -> int:
     smtp = _Session(config.smtp)
     try:
         for _ in range(BATCHES_PER_RUN):
-            batch = outbox.claim(session_factory, now, limit=BATCH, lease=LEASE)
+            # The lease (CRRF_MAIL_LEASE_SECONDS) outlasts a batch: BATCH messages, each
+            # within the SMTP timeout.
+            batch = outbox.claim(session_factory, now, limit=BATCH, lease=config.lease)
             if not batch:
                 break
             delivered, broken = _deliver(session_factory, config, smtp, batch, now)

@@ -3,7 +3,9 @@
 Claiming takes due rows (pending and due, or sending with a lease that ran out: a killed
 worker's messages) and leases them in a transaction of its own, committed before anything
 is sent. On PostgreSQL the rows are locked with ``SKIP LOCKED``, so workers claim disjoint
-rows; SQLite's writers take turns (``BEGIN IMMEDIATE``).
+rows; SQLite's writers take turns (``BEGIN IMMEDIATE``). A lease runs from the claim itself,
+and a failure is recorded only by the worker that still holds the lease: one whose lease ran
+out (and whose message another worker took) changes nothing.
 """
 
 import uuid
@@ -15,6 +17,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.core.base import utcnow
 from app.core.vocab import EmailKind, EmailState
 from app.models import OutboundEmail, User
 from app.notify.messages import Rendered
@@ -94,12 +97,20 @@ class Claimed:
     html_body: str
     attempts: int
     created_at: datetime
+    leased_until: datetime
 
 
 def claim(
     session_factory: SessionFactory, now: datetime, *, limit: int, lease: timedelta
 ) -> list[Claimed]:
-    """Lease up to ``limit`` due messages until ``now + lease``; count an attempt each."""
+    """Lease up to ``limit`` messages due at ``now`` for ``lease``; count an attempt each.
+
+    The lease runs from the claim: a worker's pass may have begun (its ``now``) minutes
+    before it claims a later batch, and a lease counted from then could run out while the
+    batch is sent, for another worker to send it again. (A ``now`` ahead of the clock is a
+    test's moved clock: the lease runs from it.)
+    """
+    leased_until = max(now, utcnow()) + lease
     with session_factory() as session, session.begin():
         due = (
             select(OutboundEmail)
@@ -123,7 +134,7 @@ def claim(
         rows = session.scalars(due).all()
         for row in rows:
             row.state = EmailState.SENDING
-            row.leased_until = now + lease
+            row.leased_until = leased_until
             row.attempts += 1
         return [
             Claimed(
@@ -136,6 +147,7 @@ def claim(
                 html_body=row.html_body,
                 attempts=row.attempts,
                 created_at=row.created_at,
+                leased_until=leased_until,
             )
             for row in rows
         ]
@@ -172,7 +184,11 @@ def mark_failed(
     *,
     permanent: bool,
 ) -> bool:
-    """Record a failed attempt: retry later with backoff, or give up. True: given up."""
+    """Record a failed attempt: retry later with backoff, or give up. True: given up.
+
+    Only while the lease is still ``message``'s: once it ran out, another worker may have
+    claimed the message (and be sending it, or have sent it), and nothing is changed.
+    """
     give_up = permanent or message.attempts >= MAX_ATTEMPTS
     values: dict[str, object] = {"last_error": error[:ERROR_LENGTH]}
     if give_up:
@@ -185,6 +201,12 @@ def mark_failed(
         )
     with session_factory() as session, session.begin():
         session.execute(
-            update(OutboundEmail).where(OutboundEmail.id == message.id).values(**values)
+            update(OutboundEmail)
+            .where(
+                OutboundEmail.id == message.id,
+                OutboundEmail.state == EmailState.SENDING,
+                OutboundEmail.leased_until == message.leased_until,
+            )
+            .values(**values)
         )
     return give_up

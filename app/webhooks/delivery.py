@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
+from app.core.base import utcnow
 from app.core.db import SQLITE_BEGIN_OPTION
 from app.core.vocab import DeliveryState
 from app.events.service import SYSTEM, record
@@ -59,7 +60,10 @@ def claim(
     session_factory: Callable[[], Session], now: datetime, settings: Settings
 ) -> list[Attempt]:
     """Lease the due deliveries of active subscriptions, and commit the lease."""
-    leased_until = now + lease_length(settings)
+    # From the claim itself: the pass (its ``now``) may have begun minutes ago, with slow
+    # e-mails, and a lease counted from then could run out while the batch is sent, for
+    # another worker to send it again. A ``now`` ahead of the clock is a test's moved clock.
+    leased_until = max(now, utcnow()) + lease_length(settings)
     with session_factory() as session:
         # On SQLite a claim writes: take the write lock at BEGIN, not on the first UPDATE.
         session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
