@@ -894,6 +894,7 @@ PAGE_FORMS = {
     # A stale ETag: who may edit meets the conflict page (409), and nothing changes.
     "/situations/{sid}/items/5a/edit": {"etag": '"0"', "status": "planned"},
     "/situations/{sid}/items/5a/owners": {"etag": '"0"'},
+    "/situations/{sid}/items/5a/requirements": {"year": "2031", "amount_usd": "10.00"},
     "/situations/{sid}/members/{member}/role": {"role": "viewer"},
     "/situations/{sid}/members/{member}/remove": {},
     "/situations/{sid}/review": {"decision": "accept", "update_ids": "{update}"},
@@ -939,6 +940,10 @@ PAGE_CASES: dict[tuple[str, str], dict[str, dict[str, Expected]]] = {
         "other_situation": CHANGED_S2,
     },
     ("POST", "/situations/{sid}/review"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
+    ("POST", "/situations/{sid}/items/5a/requirements"): {
+        "own": CHANGED_S1,
+        "other_situation": CHANGED_S2,
+    },
     ("POST", "/situations/{sid}/frameworks"): {"own": CHANGED_S1, "other_situation": CHANGED_S2},
     # Nothing adopted: who may drop one is told so (404); the others are refused first.
     ("POST", "/situations/{sid}/frameworks/uga-crrf/drop"): {

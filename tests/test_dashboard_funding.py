@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import World
-from tests.test_dashboard import assert_page, find, sign_in, text_of
+from tests.test_dashboard import assert_page, csrf_of, find, sign_in, text_of
 from tests.test_funding_figures import flow, requirement
 
 
@@ -71,3 +71,39 @@ class TestFundingBars:
         client.cookies.set("crrf_language", "fr")
         html = assert_page(client.get(f"/situations/{world.s1.id}"), 200)
         assert "1 000,00 $US" in text_of(html).replace("\u202f", " ").replace("\xa0", " ")
+
+
+class TestRequirementForm:
+    def page(self, client: TestClient, world: World) -> str:
+        return assert_page(client.get(f"/situations/{world.s1.id}/items/5a"), 200)
+
+    def test_a_coordinator_sets_a_year_and_replaces_it(
+        self, client: TestClient, world: World
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        url = f"/situations/{world.s1.id}/items/5a/requirements"
+        form = {"csrf_token": csrf_of(client), "year": "2026", "amount_usd": "1200.50"}
+        sent = client.post(url, data={**form, "versions": ""}, follow_redirects=False)
+        assert sent.status_code == 303, sent.text
+        assert "2026 $1,200.50 Indicative" in text_of(self.page(client, world))
+        (versions,) = find(self.page(client, world), "input", name="versions")
+        assert versions["value"] == "2026:1"
+        again = {**form, "amount_usd": "900", "budget_status": "committed", "versions": "2026:1"}
+        assert client.post(url, data=again, follow_redirects=False).status_code == 303
+        assert "2026 $900.00 Committed" in text_of(self.page(client, world))
+        # A page that showed the first version is stale now: refused, nothing changed.
+        stale = client.post(url, data={**form, "versions": "2026:1"}, follow_redirects=False)
+        assert stale.status_code == 412
+        assert "2026 $900.00 Committed" in text_of(self.page(client, world))
+
+    def test_a_wrong_amount_is_refused(self, client: TestClient, world: World) -> None:
+        sign_in(client, world, "coordinator")
+        url = f"/situations/{world.s1.id}/items/5a/requirements"
+        form = {"csrf_token": csrf_of(client), "year": "2026", "amount_usd": "12,5"}
+        assert client.post(url, data=form, follow_redirects=False).status_code == 422
+
+    def test_only_coordinators_see_the_form(self, client: TestClient, world: World) -> None:
+        sign_in(client, world, "partner_a")
+        assert not find(self.page(client, world), "input", name="versions")
+        sign_in(client, world, "coordinator")
+        assert find(self.page(client, world), "input", name="versions")

@@ -41,6 +41,7 @@ DASHBOARD = {
     "/pledges",
     "/situations/{sid}/frameworks",
     "/situations/{sid}/frameworks/{template_id}/drop",
+    "/situations/{sid}/items/{code}/requirements",
     "/rollup/export",
     "/admin",
     "/admin/situations/new",

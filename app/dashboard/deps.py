@@ -144,5 +144,6 @@ ItemEditPage = Annotated[SituationAccess, Depends(situation_page_permission(P.IT
 OwnersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.OWNERS_WRITE))]
 MembersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_READ))]
 MembersEdit = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_WRITE))]
+FundingEdit = Annotated[SituationAccess, Depends(situation_page_permission(P.FUNDING_MANAGE))]
 OrganisationPage = Annotated[User, Depends(page_permission(P.PROFILE_READ))]
 ReportPage = Annotated[SituationAccess, Depends(situation_page_permission(P.UPDATES_SUBMIT))]

@@ -74,6 +74,7 @@ def context(
         "can_review": access.can(Permission.UPDATES_REVIEW),
         "can_edit": access.can(Permission.ITEMS_WRITE),
         "can_set_owners": access.can(Permission.OWNERS_WRITE),
+        "can_set_requirements": access.can(Permission.FUNDING_MANAGE),
         "item": item,
         "entries": entries,
         "next_cursor": next_cursor,

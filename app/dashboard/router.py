@@ -25,6 +25,7 @@ from app.dashboard import (
     coordinator,
     fragments,
     framework_view,
+    funding_forms,
     item_page,
     members,
     organisation_views,
@@ -172,5 +173,6 @@ def item_page_view(
 router.include_router(review_pages.router)
 router.include_router(coordinator.router)
 router.include_router(members.router)
+router.include_router(funding_forms.router)
 router.include_router(framework_view.router)
 router.include_router(partner.router)
