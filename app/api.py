@@ -10,6 +10,7 @@ from app.frameworks.router import router as frameworks_router
 from app.funding.router import router as funding_router
 from app.organisations.router import router as organisations_router
 from app.pledges.router import router as pledges_router
+from app.progress.router import router as progress_router
 from app.reporting.router import router as reporting_router
 from app.situations.router import router as situations_router
 from app.templates.router import router as templates_router
@@ -35,6 +36,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     funding_router,
     pledges_router,
     frameworks_router,
+    progress_router,
 )
 
 

@@ -31,6 +31,7 @@ from app.notify.config import session_info
 from app.ops import backup, migrations
 from app.ops.logs import configure_logging
 from app.pledges.importer import import_pledges
+from app.progress import commands as progress
 from app.templates import commands as templates
 from app.templates.registry import cached_registry
 from app.users import service as users
@@ -371,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     templates.register(commands, add, _session)
+    progress.register(commands, add, _session)
     return parser
 
 

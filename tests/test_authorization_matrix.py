@@ -597,6 +597,12 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         lambda w, v, c, u: Call("GET", sit_url(w, v, "/summary")),
         in_situation(row(200, 200, 200, 200, 200, 404)),
     ),
+    ("GET", "/api/v1/situations/{sid}/report"): (
+        lambda w, v, c, u: Call(
+            "GET", sit_url(w, v, f"/report?from=2026-01-01&to={utcnow().date().isoformat()}")
+        ),
+        in_situation(row(200, 200, 200, 200, 200, 404)),
+    ),
     ("GET", "/api/v1/summary"): (
         lambda w, v, c, u: Call(
             "GET",

@@ -66,7 +66,7 @@ def reporting_figures(
         return None
     rows: list[OrganisationReporting] = []
     if scope.organisations is not None:
-        rows = _per_organisation(session, cycle, today, scope.organisations)
+        rows = per_organisation(session, cycle, today, scope.organisations)
     return ReportingFigures(
         cycle_id=cycle.id,
         name=cycle.name,
@@ -78,12 +78,13 @@ def reporting_figures(
     )
 
 
-def _per_organisation(
+def per_organisation(
     session: Session,
     cycle: ReportingCycle,
     today: date,
     organisations: uuid.UUID | Literal["all"],
 ) -> list[OrganisationReporting]:
+    """A cycle's obligations per organisation (every one's, or one's), by name."""
     deadline = datetime.combine(cycle.due_date + timedelta(days=1), time.min, tzinfo=UTC)
     on_time = and_(Obligation.state.in_(_FULFILLED), Update.submitted_at < deadline)
     stmt = (

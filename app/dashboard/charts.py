@@ -89,8 +89,9 @@ def _columns(points: list[TrendPoint]) -> list[Block]:
     return blocks
 
 
-def trend_chart(points: list[TrendPoint]) -> TrendChart | None:
-    """The chart of ``points`` (oldest first), or None when there is nothing to draw."""
+def trend_chart(points: list[TrendPoint], day_format: str = "%Y-%m") -> TrendChart | None:
+    """The chart of ``points`` (oldest first), or None when there is nothing to draw; the
+    days on its axis are written with ``day_format``."""
     if not points:
         return None
     count = len(points)
@@ -100,7 +101,7 @@ def trend_chart(points: list[TrendPoint]) -> TrendChart | None:
     ]
     every = max(1, -(-count // MAX_X_LABELS))
     x_ticks = [
-        Tick(_x(i, count), p.day.strftime("%Y-%m"))
+        Tick(_x(i, count), p.day.strftime(day_format))
         for i, p in enumerate(points)
         if (count - 1 - i) % every == 0
     ]

@@ -63,7 +63,12 @@ def trend(
 
     Points before the situation had any item are left out.
     """
-    days = month_ends(now.date(), max(1, min(months, MAX_MONTHS)))
+    return at_days(session, situation, month_ends(now.date(), max(1, min(months, MAX_MONTHS))), now)
+
+
+def at_days(session: Session, situation: Situation, days: list[date], now: datetime) -> Trend:
+    """The situation's figures at the end of each of ``days`` (oldest first), overall and per
+    pillar, in one statement. Points before the situation had any item are left out."""
     parts = []
     for index, day in enumerate(days):
         moment = min(end_of_day(day), now)
