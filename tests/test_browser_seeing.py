@@ -1,10 +1,12 @@
 """Seeing the response in a real browser: an export downloaded from the page opens with
-openpyxl; the trend and the roll-up render on a phone (390 x 844) and a desktop (1366 x 900).
+openpyxl; the trend, the roll-up and the progress report render on a phone (390 x 844) and a
+desktop (1366 x 900), the report as a page (checked by axe-core) and as a PDF download.
 
 Reuses ``tests.test_browser``'s live server, browser and page helpers (it skips the same way
 without Chromium or playwright).
 """
 
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +15,7 @@ from openpyxl import load_workbook
 
 from app.exports.service import COLUMNS
 from tests.test_browser import Page, Served, browser, served
+from tests.test_browser_i18n import axe_violations
 
 __all__ = ["browser", "served"]  # the fixtures, shared with tests.test_browser
 
@@ -81,3 +84,39 @@ def test_the_trend_and_the_roll_up_render(served: Served, screen: tuple[str, Pag
     assert 0 < page.locator("tr[data-element]").count() < 43
     browser_page.shot(f"seeing-{name}-rollup")
     assert browser_page.errors == [], name
+
+
+def test_the_progress_report_opens_from_the_situation_page(
+    served: Served, screen: tuple[str, Page], tmp_path: Any
+) -> None:
+    name, browser_page = screen
+    page = browser_page.page
+    browser_page.sign_in(served, served.world.users["coordinator"].email)
+    page.goto(served.situation())
+    form = page.get_by_role("form", name="Progress report")
+    form.get_by_label("From").fill("2026-01-01")
+    form.get_by_label("Format").select_option("html")
+    form.get_by_role("button", name="Make the report").click()
+    page.wait_for_url("**/report?from=2026-01-01**format=html**")
+    assert page.get_by_role("heading", name="Headline figures").is_visible()
+    chart = page.get_by_role("img", name="Share of applicable elements in place")
+    assert chart.is_visible()
+    assert page.locator("tr[data-element]").count() == 43
+    assert overflow(page) <= 0, "the report is wider than the screen"
+    if importlib.util.find_spec("axe_playwright_python") is not None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        assert axe_violations(Axe(), browser_page) == []
+    browser_page.shot(f"seeing-{name}-report")
+    assert browser_page.errors == [], name  # its inline style is allowed, nothing else loads
+
+    page.go_back()
+    form = page.get_by_role("form", name="Progress report")
+    form.get_by_label("Language").select_option("ar")
+    form.get_by_label("Format").select_option("pdf")
+    with page.expect_download() as download:
+        form.get_by_role("button", name="Make the report").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".pdf"
+    assert saved.read_bytes().startswith(b"%PDF-")

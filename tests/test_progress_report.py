@@ -21,6 +21,7 @@ from app.config import Settings
 from app.core.base import frozen_now
 from app.core.db import make_engine
 from app.core.vocab import OwnerRole, SituationRole
+from app.dashboard.rendering import LANGUAGE_COOKIE
 from app.events.service import Actor
 from app.models import Situation
 from app.templates.registry import TemplateRegistry
@@ -37,6 +38,7 @@ from tests.factories import (
 )
 from tests.helpers import assert_problem
 from tests.test_cli import crrf, migrated_url
+from tests.test_dashboard import assert_page, find, sign_in
 
 __all__ = ["migrated_url"]  # a fixture
 
@@ -413,3 +415,58 @@ def test_today_is_the_latest_end() -> None:
     today = date(2026, 12, 7)
     assert problem(today - timedelta(days=1), today, today) is None
     assert problem(today, today + timedelta(days=1), today) is not None
+
+
+class TestDashboard:
+    def test_the_situation_page_offers_the_report_form(
+        self, client: TestClient, world: World, story: Situation
+    ) -> None:
+        sign_in(client, world, "viewer")
+        html = assert_page(client.get(f"/situations/{story.id}"), 200)
+        (form,) = find(html, "form", action=f"/situations/{story.id}/report")
+        assert form["method"] == "get"
+        for name in ("from", "to", "lang", "format"):
+            assert find(html, "input", name=name) or find(html, "select", name=name), name
+
+    def test_the_page_serves_the_api_s_report_in_the_page_s_language(
+        self, client: TestClient, world: World, story: Situation
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        response = client.get(f"/situations/{story.id}/report?{PERIOD}")
+        html = assert_page(response, 200)
+        assert response.headers["content-security-policy"].startswith("default-src 'none'")
+        api = _report(client, world, story)
+        assert headline(html) == headline(api)
+        client.cookies.set(LANGUAGE_COOKIE, "ar")
+        arabic = client.get(f"/situations/{story.id}/report?{PERIOD}")
+        assert arabic.headers["content-language"] == "ar"
+        assert '<html lang="ar" dir="rtl">' in arabic.text
+        french = client.get(f"/situations/{story.id}/report?{PERIOD}&lang=fr")
+        assert '<html lang="fr" dir="ltr">' in french.text
+
+    def test_a_pdf_from_the_page(self, client: TestClient, world: World, story: Situation) -> None:
+        sign_in(client, world, "partner_a")
+        response = client.get(f"/situations/{story.id}/report?{PERIOD}&format=pdf")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+
+    def test_a_viewer_s_page_holds_no_pending_update(
+        self, client: TestClient, world: World, story: Situation
+    ) -> None:
+        sign_in(client, world, "viewer")
+        html = assert_page(client.get(f"/situations/{story.id}/report?{PERIOD}"), 200)
+        assert headline(html)["pending_review"] == ["Not shown to your role"]
+        assert world.orgs["ngo_b"].name not in html[html.index('id="discipline"') :]
+
+    def test_a_bad_period_is_an_error_page(
+        self, client: TestClient, world: World, story: Situation
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        page = client.get(f"/situations/{story.id}/report?from=2026-06-30&to=2026-03-01")
+        assert "must start on or before its last day" in assert_page(page, 422)
+
+    def test_signed_out_goes_to_sign_in(self, client: TestClient, story: Situation) -> None:
+        response = client.get(f"/situations/{story.id}/report?{PERIOD}", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/signin")

@@ -36,6 +36,7 @@ DASHBOARD = {
     "/situations/{sid}/members/{user_id}/role",
     "/situations/{sid}/members/{user_id}/remove",
     "/situations/{sid}/trend",
+    "/situations/{sid}/report",
     "/situations/{sid}/export",
     "/rollup",
     "/pledges",

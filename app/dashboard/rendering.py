@@ -180,10 +180,12 @@ def page_headers(response: Response) -> Response:
     ``Referrer-Policy: same-origin`` (instead of the API's ``no-referrer``) lets browsers
     send the real ``Origin`` with the dashboard's own forms, which ``same_origin`` checks.
     """
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # A page may bring its own policy and language (a progress report: inline style only,
+    # in the language asked for).
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Language"] = i18n.current()
+    response.headers.setdefault("Content-Language", i18n.current())
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 

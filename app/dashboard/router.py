@@ -47,6 +47,7 @@ from app.dashboard.fragments import TableCacheDep
 from app.dashboard.params import Blank, PageCursor
 from app.dashboard.rendering import STATIC_DIR, PageRoute, fragment, render
 from app.frameworks.deps import FrameworkQuery
+from app.progress.period import default_period
 
 router = APIRouter(
     route_class=PageRoute,
@@ -150,6 +151,7 @@ def situation_page(
         "next_query": (
             urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None
         ),
+        "report_period": default_period(now.date()),
         **framework_view.context(session, access, registry, framework),
     }
     return render(request, "situation.html", context)

@@ -1,4 +1,5 @@
-"""Pages that show the response: a situation's trend, the roll-up matrix, and the exports.
+"""Pages that show the response: a situation's trend and progress report, the roll-up
+matrix, and the exports.
 
 The exports stream the very files of the API's export routes (``app.exports.router``'s
 helpers), signed in by the dashboard's session and with the same permissions.
@@ -10,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from app import i18n
 from app.auth.access import SituationAccess
 from app.auth.permissions import Permission
 from app.core.base import utcnow
@@ -24,6 +26,10 @@ from app.exports.deps import ExportSessions
 from app.exports.formats import ExportFormat
 from app.exports.router import rollup_attachment, situation_attachment
 from app.models import User
+from app.progress import render as report_render
+from app.progress import report
+from app.progress.deps import FormatQuery, ReportPeriod
+from app.progress.router import drawn_response
 from app.reporting.trend import DEFAULT_MONTHS, MAX_MONTHS
 
 router = APIRouter(
@@ -65,6 +71,22 @@ def trend_page(
         "month_choices": (6, 12, 24),
     }
     return render(request, "trend.html", context)
+
+
+@router.get("/situations/{sid}/report")
+def report_page(
+    access: ReportsPage,
+    session: SessionDep,
+    registry: RegistryDep,
+    period: ReportPeriod,
+    report_format: FormatQuery = "html",
+    lang: Annotated[i18n.Language | None, Query(), Blank] = None,
+) -> Response:
+    """The situation's progress report for a period: the API report's file, in the page's
+    language unless another is chosen."""
+    language = lang or i18n.current()
+    built = report.build(session, access, registry, period=period, language=language, now=utcnow())
+    return drawn_response(report_render.draw(built, report_format), language)
 
 
 @router.get("/situations/{sid}/export", response_class=StreamingResponse)

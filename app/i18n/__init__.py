@@ -17,12 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 from babel.support import NullTranslations
 
 LANGUAGES = ("en", "fr", "es", "ar")
+Language = Literal["en", "fr", "es", "ar"]
 DEFAULT_LANGUAGE = "en"
 RIGHT_TO_LEFT = frozenset({"ar"})
 # Each language by its own name, for the switcher.

@@ -27,6 +27,15 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+def default_period(today: date) -> Period:
+    """The period a report form offers first: the three months up to today."""
+    months = today.year * 12 + today.month - 1 - 3
+    year, month = divmod(months, 12)
+    month += 1
+    day = min(today.day, calendar.monthrange(year, month)[1])
+    return Period(date(year, month, day) + timedelta(days=1), today)
+
+
 def problem(start: date, end: date, today: date) -> tuple[str, str] | None:
     """Why ``start``..``end`` is not a period a report can cover (field, message), or None."""
     if end > today:

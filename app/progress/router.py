@@ -43,8 +43,9 @@ def situation_report(
     """A situation's progress report for a period, as HTML or PDF.
 
     Headline figures and their trend, each pillar and what changed in it, ownership gaps,
-    reporting discipline, the funding gap and the pledges. It shows what its reader may see: a partner's report counts no other organisation's
-    pending or returned updates; a viewer's, none.
+    reporting discipline, the funding gap and the pledges. It shows what its reader may
+    see: a partner's report counts no other organisation's pending or returned updates; a
+    viewer's, none.
     """
     built = report.build(session, access, registry, period=period, language=language, now=utcnow())
     return drawn_response(render.draw(built, report_format), language)
