@@ -27,7 +27,7 @@ from app.exports import formats, service
 from app.exports.deps import snapshot_session
 from app.exports.formats import ExportFormat
 from app.models import Situation, User
-from app.reporting.service import visible_situations
+from app.reporting.rollup import visible_situations
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 from tests.factories import (

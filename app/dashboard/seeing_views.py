@@ -11,8 +11,7 @@ from app.auth.access import SituationAccess
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.dashboard.charts import TrendChart, trend_chart
 from app.models import User
-from app.reporting import matrix, trend
-from app.reporting import service as reporting
+from app.reporting import matrix, rollup, trend
 from app.reporting.schemas import ElementRollup, Rollup, RollupSituation
 from app.situations import service as situations
 from app.situations.schemas import PopulationFigureRead
@@ -129,7 +128,7 @@ def matrix_view(
     session: Session, user: User, filters: MatrixFilters, *, now: datetime, offset: int
 ) -> MatrixView:
     """The roll-up of the situations ``user`` may see, and a page of them as a matrix."""
-    found = reporting.rollup(
+    found = rollup.rollup(
         session, user, now=now, host_country=filters.host_country, phase=filters.phase
     )
     offset = max(0, min(offset, max(0, len(found.situations) - 1)))

@@ -25,7 +25,7 @@ from app.frameworks import service as frameworks
 from app.frameworks.deps import FrameworkQuery
 from app.frameworks.export import FRAMEWORK_COLUMNS, framework_rows
 from app.models import User
-from app.reporting.service import visible_situations
+from app.reporting.rollup import visible_situations
 from app.templates.deps import Language
 from app.templates.registry import TemplateRegistry
 

@@ -14,6 +14,7 @@ from app.core.vocab import Phase
 from app.cycles.figures import ReportingScope
 from app.frameworks.deps import FrameworkQuery
 from app.frameworks.views import framework_figures
+from app.reporting import rollup as rollups
 from app.reporting import service
 from app.reporting.schemas import Rollup, SituationSummary
 from app.templates.deps import Language
@@ -88,7 +89,7 @@ def rollup(
     ] = False,
 ) -> Rollup:
     """Across the situations you may see: one row each, totals, and per element where it stands."""
-    return service.rollup(
+    return rollups.rollup(
         session,
         user,
         now=utcnow(),
