@@ -19,7 +19,6 @@ subquery on memberships). Goals: at most 1.5 times the raw SQL, and at most 200 
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -29,12 +28,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import Settings
 from app.core.db import make_engine
 from app.core.vocab import FlowStatus
 from app.funding import figures, totals
@@ -47,17 +44,13 @@ from app.models import (
     Organisation,
     User,
 )
-from app.ops import migrations
+from bench import databases
 from bench.seed import Buffers, seed
 
 SITUATIONS = 1000
 FLOWS = 100_000
 GOAL_RATIO, GOAL_MS = 1.5, 200.0
-VAR = PROJECT_ROOT / "var" / "bench"
 NAME = "crrf_bench_funding"
-POSTGRES = os.environ.get(
-    "CRRF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 RAW = (
     "SELECT element_code, sum(required_cents), sum(committed_cents), sum(paid_cents), "
@@ -76,7 +69,9 @@ RAW_FROM_FLOWS = (
 RAW_MEMBER = "WHERE situation_id IN (SELECT situation_id FROM membership WHERE user_id = {user})"
 
 
-def _seed_money(url: str, rng: random.Random) -> dict[str, int]:
+def seed_money(url: str, rng: random.Random, flows: int = FLOWS) -> dict[str, int]:
+    """Two years of requirements per item, ``flows`` flows of one to three items, and each
+    item's totals."""
     engine = make_engine(url, Settings(database_url=url))
     tables = (FundingRequirement.__table__, FundingFlow.__table__, FundingFlowItem.__table__)
     out = Buffers(engine, order=tables)  # type: ignore[arg-type]
@@ -108,7 +103,7 @@ def _seed_money(url: str, rng: random.Random) -> dict[str, int]:
             )
     situations = list(by_situation)
     statuses = [FlowStatus.PLEDGE, FlowStatus.COMMITMENT, FlowStatus.PAID]
-    for _ in range(FLOWS):
+    for _ in range(flows):
         sid = rng.choice(situations)
         served = rng.sample(by_situation[sid], rng.choice((1, 1, 2, 3)))
         cents = rng.randrange(100, 2_000_000_00)
@@ -158,46 +153,14 @@ def _seed_money(url: str, rng: random.Random) -> dict[str, int]:
     return out.counts
 
 
+def _fill(url: str) -> dict[str, Any]:
+    seeded = seed(url, SITUATIONS, 0)
+    return {"rows": {**seeded["rows"], **seed_money(url, random.Random(15))}}
+
+
 def database(kind: str, reseed: bool) -> str:
     """The seeded database (made once, reused after)."""
-    VAR.mkdir(parents=True, exist_ok=True)
-    marker = VAR / f"{kind}-{NAME}.json"
-    if kind == "sqlite":
-        path = VAR / f"{NAME}.sqlite3"
-        url = f"sqlite:///{path}"
-        if reseed or not marker.exists():
-            for suffix in ("", "-wal", "-shm"):
-                VAR.joinpath(f"{NAME}.sqlite3{suffix}").unlink(missing_ok=True)
-    else:
-        base = make_url(POSTGRES)
-        url = base.set(database=NAME).render_as_string(hide_password=False)
-        if reseed or not marker.exists():
-            admin = create_engine(base, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
-                connection.execute(text(f'CREATE DATABASE "{NAME}"'))
-            admin.dispose()
-    if marker.exists() and not reseed:
-        migrations.upgrade(url)
-        return url
-    print(f"  seeding {kind}: {SITUATIONS} situations, {FLOWS} flows ...", file=sys.stderr)
-    started = time.monotonic()
-    migrations.upgrade(url)
-    seeded = seed(url, SITUATIONS, 0)
-    counts = _seed_money(url, random.Random(15))
-    if kind == "postgres":
-        engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-        with engine.connect() as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        engine.dispose()
-    else:
-        engine = create_engine(url, poolclass=NullPool)
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-        engine.dispose()
-    seconds = round(time.monotonic() - started, 1)
-    marker.write_text(json.dumps({"rows": {**seeded["rows"], **counts}, "seconds": seconds}))
-    return url
+    return databases.seeded(kind, NAME, _fill, reseed=reseed)
 
 
 def _timed(calls: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:

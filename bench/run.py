@@ -36,7 +36,7 @@ from app.accounts import sessions
 from app.auth.tokens import hash_token
 from app.config import PROJECT_ROOT
 from app.models import ApiToken, User
-from bench import fanout, funding
+from bench import fanout, funding, progress
 from bench.report import report
 from bench.scenarios import SCALED, SCENARIOS, SUBMISSION, chosen
 
@@ -421,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only or "funding" in args.only:
         results["funding"] = funding.run(kinds, runs=30)
         text_report += "\n" + funding.report(results["funding"])
+    if not args.only or "progress" in args.only:
+        results["progress"] = progress.run(kinds, runs=10)
+        text_report += "\n" + progress.report_text(results["progress"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1))

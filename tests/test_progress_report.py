@@ -5,6 +5,7 @@ same figures, in Latin and Arabic scripts."""
 import re
 import shutil
 import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -356,6 +357,17 @@ class TestFormats:
         text = _pdf_text(response.content, tmp_path)
         assert re.search(r"[\u0600-\u06FF]{4,}", text)
         assert "الرئيسية" in text
+
+
+class TestWithoutPango:
+    def test_a_pdf_is_a_503_problem_and_html_still_works(
+        self, client: TestClient, world: World, story: Situation, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it could not load Pango
+        url = _url(story, PERIOD + "&format=pdf")
+        problem = assert_problem(client.get(url, headers=world.headers("coordinator")), 503)
+        assert "Pango" in problem["detail"]
+        assert _report(client, world, story)
 
 
 class TestRefusals:

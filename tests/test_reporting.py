@@ -13,6 +13,7 @@ from app.core.base import frozen_now, utcnow
 from app.core.vocab import OwnerRole, SituationRole
 from app.events.service import Actor
 from app.models import Situation
+from app.reporting import trend
 from app.templates.registry import TemplateRegistry
 from app.updates import service as updates
 from tests.factories import World, add_member, make_situation, set_owners, submit_update
@@ -419,3 +420,30 @@ class TestOneStatementPerShape:
         # s1 has leads on 5a and 6a; s2 on 5a and 5b, and fewer pending reviews.
         assert one["lead_missing"] == two["lead_missing"] == 41
         assert (one["pending_review"], two["pending_review"]) == (2, 1)
+
+
+class TestTrendAgreesWithTheSummary:
+    """The trend counts each version event once (``app.reporting.trend``): every point must
+    still be the as-of summary of its day, overall and per pillar."""
+
+    DAYS = ("2026-01-09", "2026-01-10", "2026-02-28", "2026-03-01", "2026-03-19", "2026-03-20")
+
+    def test_every_point_is_the_summary_of_its_day(
+        self,
+        db: Session,
+        client: TestClient,
+        world: World,
+        history: Situation,
+        registry: TemplateRegistry,
+    ) -> None:
+        days = [date.fromisoformat(day) for day in (*self.DAYS, "2026-04-30", "2026-06-15")]
+        found = trend.at_days(db, history, days, utcnow())
+        assert found.overall[0].day == date(2026, 1, 10)  # before the situation: left out
+        for point in found.overall:
+            summary = _summary(client, world, history, f"?as_of={point.day}")
+            assert {s.value: n for s, n in point.by_status.items()} == summary["by_status"]
+            assert point.items_total == summary["items_total"]
+            assert point.in_place_share == summary["in_place_share"]
+            for pillar in summary["pillars"]:
+                (mine,) = [p for p in found.pillars[pillar["code"]] if p.day == point.day]
+                assert {s.value: n for s, n in mine.by_status.items()} == pillar["by_status"]

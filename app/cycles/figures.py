@@ -78,6 +78,12 @@ def reporting_figures(
     )
 
 
+Tally = dict[str, int]
+"""Obligations by state (``ObligationState`` values), and ``on_time``: those fulfilled by the
+due date."""
+Tallies = dict[uuid.UUID, tuple[OrganisationRef, Tally]]
+
+
 def per_organisation(
     session: Session,
     cycle: ReportingCycle,
@@ -85,6 +91,16 @@ def per_organisation(
     organisations: uuid.UUID | Literal["all"],
 ) -> list[OrganisationReporting]:
     """A cycle's obligations per organisation (every one's, or one's), by name."""
+    return rows_of(tallies(session, cycle, today, organisations))
+
+
+def tallies(
+    session: Session,
+    cycle: ReportingCycle,
+    today: date,
+    organisations: uuid.UUID | Literal["all"],
+) -> Tallies:
+    """A cycle's obligations counted per organisation (every one's, or one's)."""
     deadline = datetime.combine(cycle.due_date + timedelta(days=1), time.min, tzinfo=UTC)
     on_time = and_(Obligation.state.in_(_FULFILLED), Update.submitted_at < deadline)
     stmt = (
@@ -110,21 +126,37 @@ def per_organisation(
     )
     if organisations != "all":
         stmt = stmt.where(Obligation.organisation_id == organisations)
-    counts: dict[uuid.UUID, dict[str, int]] = {}
-    refs: dict[uuid.UUID, OrganisationRef] = {}
+    found: Tallies = {}
     for org_id, name, acronym, type_, stored, count, timely in session.execute(stmt).all():
-        refs[org_id] = OrganisationRef(id=org_id, name=name, acronym=acronym, type=type_)
-        tally = counts.setdefault(org_id, dict.fromkeys([*ObligationState, "on_time"], 0))
+        ref = OrganisationRef(id=org_id, name=name, acronym=acronym, type=type_)
+        _, tally = found.setdefault(org_id, (ref, empty_tally()))
         tally[rules.obligation_state(stored, cycle.due_date, today)] += int(count)
         tally["on_time"] += int(timely or 0)
-    rows = []
-    for org_id, tally in counts.items():
-        owed = sum(tally[state] for state in ObligationState) - tally[ObligationState.WAIVED]
-        rows.append(
-            OrganisationReporting(
-                organisation=refs[org_id],
-                **{state.value: tally[state] for state in ObligationState},
-                on_time_share=round(tally["on_time"] / owed, 4) if owed else 0.0,
-            )
+    return found
+
+
+def empty_tally() -> Tally:
+    return dict.fromkeys([*ObligationState, "on_time"], 0)
+
+
+def owed(tally: Tally) -> int:
+    """The obligations of a tally that are not waived."""
+    return sum(tally[state] for state in ObligationState) - tally[ObligationState.WAIVED]
+
+
+def on_time_share(tally: Tally) -> float:
+    """Fulfilled by the due date, over the obligations not waived (0 when none is owed)."""
+    return round(tally["on_time"] / owed(tally), 4) if owed(tally) else 0.0
+
+
+def rows_of(found: Tallies) -> list[OrganisationReporting]:
+    """Tallies as figures per organisation, by name."""
+    rows = [
+        OrganisationReporting(
+            organisation=ref,
+            **{state.value: tally[state] for state in ObligationState},
+            on_time_share=on_time_share(tally),
         )
+        for ref, tally in found.values()
+    ]
     return sorted(rows, key=lambda row: (row.organisation.name.casefold(), row.organisation.id))

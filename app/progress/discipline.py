@@ -1,9 +1,10 @@
-"""Reporting discipline in a report: the cycles of the period, and the updates the reader
-may see.
+"""Reporting discipline in a report: the cycles of the period, each organisation's
+obligations over them, and the updates the reader may see.
 
 A cycle belongs to the period when their periods overlap. Its obligations are counted as
 they stand when the report is made (``app.cycles.figures``), for the organisations the
-reader may list obligations of. Updates awaiting review or returned are listed only as the
+reader may list obligations of; an organisation's figures add up its obligations of every
+cycle of the period. Updates awaiting review or returned are listed only as the
 reader may read updates: coordinators every organisation's, partners their own, viewers none.
 """
 
@@ -14,30 +15,43 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
-from app.core.vocab import UpdateState
-from app.cycles.figures import ReportingScope, per_organisation
+from app.core.vocab import ObligationState, UpdateState
+from app.cycles import figures
+from app.cycles.figures import ReportingScope
 from app.cycles.schemas import OrganisationReporting
 from app.models import ChecklistItem, Organisation, ReportingCycle, Update
 from app.progress.period import Period
 from app.reporting.service import pending_scope
 
-MAX_LISTED_UPDATES = 50
+MAX_LISTED_UPDATES = 20
+MAX_ORGANISATIONS = 25
+MAX_LATE = 10
 
 
 @dataclass(frozen=True)
 class CycleLine:
-    """A cycle of the period, with its figures per organisation."""
+    """A cycle of the period; its figures (None for a reader who may not see them) count
+    the obligations of the organisations the reader may see."""
 
     name: str
     period_start: date
     period_end: date
     due_date: date
-    organisations: list[OrganisationReporting]
+    owed: int | None
+    on_time_share: float | None
+    overdue: int | None
 
-    @property
-    def late(self) -> list[OrganisationReporting]:
-        """The organisations with an obligation overdue: nothing sent by the due date."""
-        return [row for row in self.organisations if row.overdue]
+
+@dataclass(frozen=True)
+class Discipline:
+    """The period's cycles, and each organisation's obligations over all of them: the least
+    on time first, the first ``MAX_ORGANISATIONS`` of ``organisations_total``."""
+
+    shown: bool
+    cycles: list[CycleLine]
+    organisations: list[OrganisationReporting]
+    organisations_total: int
+    late: list[OrganisationReporting]  # the most overdue first, the first ``MAX_LATE``
 
 
 @dataclass(frozen=True)
@@ -61,10 +75,11 @@ class UpdatesSeen:
     returned_total: int
 
 
-def cycles(
+def discipline(
     session: Session, access: SituationAccess, period: Period, today: date
-) -> list[CycleLine]:
-    """The cycles whose period overlaps the report's, oldest first."""
+) -> Discipline:
+    """The cycles whose period overlaps the report's (oldest first), and the organisations'
+    obligations over them."""
     scope = ReportingScope.of(access).organisations
     found = session.scalars(
         select(ReportingCycle)
@@ -75,16 +90,36 @@ def cycles(
         )
         .order_by(ReportingCycle.period_start, ReportingCycle.id)
     ).all()
-    return [
-        CycleLine(
-            name=cycle.name,
-            period_start=cycle.period_start,
-            period_end=cycle.period_end,
-            due_date=cycle.due_date,
-            organisations=per_organisation(session, cycle, today, scope) if scope else [],
+    combined: figures.Tallies = {}
+    lines = []
+    for cycle in found:
+        counted = figures.tallies(session, cycle, today, scope) if scope else {}
+        whole = figures.empty_tally()
+        for ref, tally in counted.values():
+            _, into = combined.setdefault(ref.id, (ref, figures.empty_tally()))
+            for key, count in tally.items():
+                into[key] += count
+                whole[key] += count
+        lines.append(
+            CycleLine(
+                name=cycle.name,
+                period_start=cycle.period_start,
+                period_end=cycle.period_end,
+                due_date=cycle.due_date,
+                owed=figures.owed(whole) if scope else None,
+                on_time_share=figures.on_time_share(whole) if scope else None,
+                overdue=whole[ObligationState.OVERDUE] if scope else None,
+            )
         )
-        for cycle in found
-    ]
+    rows = sorted(figures.rows_of(combined), key=lambda row: row.on_time_share)
+    late = sorted((row for row in rows if row.overdue), key=lambda row: -row.overdue)
+    return Discipline(
+        shown=scope is not None,
+        cycles=lines,
+        organisations=rows[:MAX_ORGANISATIONS],
+        organisations_total=len(rows),
+        late=late[:MAX_LATE],
+    )
 
 
 def updates_seen(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app import i18n
+from app.core.errors import ServiceUnavailable
 from app.dashboard.charts import trend_chart
 from app.dashboard.rendering import templates
 from app.i18n import N_
@@ -22,7 +23,8 @@ MEDIA_TYPES: dict[str, str] = {"html": "text/html; charset=utf-8", "pdf": "appli
 # What a self-contained report may do when served: its own inline style, nothing else.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-MAX_MOVES_SHOWN = 4
+# Up to this many changes of an element are listed; beyond, the latest and how many came before.
+MAX_MOVES_SHOWN = 3
 # The chart's colours, as SVG attributes: WeasyPrint's SVG does not read the page's classes.
 FILLS = {
     "not_started": "#8c959f",
@@ -92,8 +94,14 @@ def _footer(report: ProgressReport) -> str:
 
 def pdf(report: ProgressReport) -> bytes:
     """The report printed to PDF."""
-    from weasyprint import HTML  # imported on use: it loads Pango, which only reports need
-
+    try:
+        from weasyprint import HTML  # imported on use: it loads Pango, which only PDFs need
+    except (OSError, ImportError) as exc:  # Pango (or WeasyPrint) missing: say so, no 500
+        raise ServiceUnavailable(
+            "PDF printing is not set up on this server (WeasyPrint needs Debian's Pango, "
+            "see the README); the HTML report works.",
+            headers={"Retry-After": "3600"},
+        ) from exc
     document: bytes = HTML(string=html(report)).write_pdf()
     return document
 

@@ -17,7 +17,7 @@ from app.funding.schemas import Funding
 from app.models import Situation
 from app.progress import checklist, discipline, money
 from app.progress.checklist import ElementLine
-from app.progress.discipline import CycleLine, UpdatesSeen
+from app.progress.discipline import Discipline, UpdatesSeen
 from app.progress.period import Period, trend_days
 from app.reporting import trend
 from app.reporting.schemas import PillarFigures, SituationSummary
@@ -54,7 +54,7 @@ class ProgressReport:
     closing: SituationSummary
     trend: list[trend.TrendPoint]
     pillars: list[PillarSection]
-    cycles: list[CycleLine]
+    discipline: Discipline
     updates: UpdatesSeen
     funding: Funding
     gaps: list[money.Gap]
@@ -122,7 +122,7 @@ def build(
         closing=closing,
         trend=trend.at_days(session, situation, trend_days(period), now).overall,
         pillars=sections,
-        cycles=discipline.cycles(session, access, period, now.date()),
+        discipline=discipline.discipline(session, access, period, now.date()),
         updates=discipline.updates_seen(session, access, start=start, end=end),
         funding=funding.situation,
         gaps=money.largest_gaps(funding.items, titles),
