@@ -270,6 +270,24 @@ class TestFigures:
         pledges = html[html.index('id="pledge-figures"') :]
         assert re.search(r"Planning</th>.*?<td class=\"num\">1</td>", pledges, re.S)
 
+    def test_an_adopted_framework_s_elements_at_both_ends(
+        self, client: TestClient, world: World, story: Situation
+    ) -> None:
+        base = f"/api/v1/situations/{story.id}"
+        headers = world.headers("coordinator")
+        assert client.put(f"{base}/frameworks/gcr-objectives", json={}, headers=headers).is_success
+        today = date.today().isoformat()
+        response = client.get(f"{base}/report?from=2026-03-01&to={today}", headers=headers)
+        html = response.text
+        section = html[html.index('id="frameworks"') : html.index('id="ownership"')]
+        figures = client.get(f"{base}/summary?framework=gcr-objectives", headers=headers).json()
+        elements = figures["framework"]["elements"]
+        assert len(elements) == 4 == section.count("data-framework-element=")
+        for element in elements:  # the end is today: the framework view's statuses
+            row = section[section.index(f'data-framework-element="{element["code"]}"') :]
+            row = row[: row.index("</tr>")]
+            assert f"status--{element['status']}" in row.rsplit("<td>", 1)[1]
+
 
 class TestWhatTheReaderMaySee:
     def test_a_viewer_sees_no_pending_or_returned_update(

@@ -39,6 +39,7 @@ class ElementLine:
     code: str
     title: str
     pillar: PillarCode
+    is_custom: bool
     status: ItemStatus | None  # None: the item did not exist yet
     lead_missing: bool
     moves: list[Move] = field(default_factory=list)
@@ -83,6 +84,7 @@ def elements(
                 code=code,
                 title=(localise(entry.element.title, language) if entry else None) or title,
                 pillar=PillarCode(pillar),
+                is_custom=is_custom,
                 status=ItemStatus(status) if status is not None else None,
                 lead_missing=bool(lead_missing),
                 moves=moves.get(item_id, []),

@@ -15,7 +15,7 @@ from app.core.vocab import ItemStatus, PillarCode
 from app.funding.figures import summary_funding
 from app.funding.schemas import Funding
 from app.models import Situation
-from app.progress import checklist, discipline, money
+from app.progress import checklist, discipline, frameworks, money
 from app.progress.checklist import ElementLine
 from app.progress.discipline import Discipline, UpdatesSeen
 from app.progress.period import Period, trend_days
@@ -54,6 +54,7 @@ class ProgressReport:
     closing: SituationSummary
     trend: list[trend.TrendPoint]
     pillars: list[PillarSection]
+    frameworks: list[frameworks.FrameworkSection]
     discipline: Discipline
     updates: UpdatesSeen
     funding: Funding
@@ -122,6 +123,7 @@ def build(
         closing=closing,
         trend=trend.at_days(session, situation, trend_days(period), now).overall,
         pillars=sections,
+        frameworks=frameworks.sections(session, situation, registry, lines, language),
         discipline=discipline.discipline(session, access, period, now.date()),
         updates=discipline.updates_seen(session, access, start=start, end=end),
         funding=funding.situation,
