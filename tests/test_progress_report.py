@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.checklist import service as checklist
-from app.checklist.schemas import ItemPatch
 from app.config import Settings
-from app.core.base import frozen_now
 from app.core.db import make_engine
 from app.core.vocab import OwnerRole, SituationRole
 from app.dashboard.rendering import LANGUAGE_COOKIE
@@ -40,6 +37,7 @@ from tests.factories import (
 from tests.helpers import assert_problem
 from tests.test_cli import crrf, migrated_url
 from tests.test_dashboard import assert_page, find, sign_in
+from tests.test_reporting import _patch, at
 
 __all__ = ["migrated_url"]  # a fixture
 
@@ -47,15 +45,6 @@ PERIOD = "from=2026-03-01&to=2026-06-30"
 needs_pdftotext = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
 )
-
-
-def at(day: str) -> Any:
-    return frozen_now(datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC))
-
-
-def _patch(db: Session, situation: Situation, code: str, **fields: Any) -> None:
-    item = checklist.get_item(db, situation.id, code, for_update=True)
-    checklist.patch_item(db, item, ItemPatch.model_validate(fields), Actor(None, None))
 
 
 @pytest.fixture
@@ -178,6 +167,16 @@ def _pdf_text(content: bytes, tmp_path: Path) -> str:
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
     )
     return result.stdout
+
+
+def _pdf(client: TestClient, world: World, story: Situation, query: str, tmp_path: Path) -> str:
+    """The coordinator's PDF of the period, read back as text."""
+    url = _url(story, PERIOD + "&format=pdf" + query)
+    response = client.get(url, headers=world.headers("coordinator"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    return _pdf_text(response.content, tmp_path)
 
 
 class TestFigures:
@@ -350,13 +349,7 @@ class TestFormats:
     def test_the_pdf_holds_the_figures_page_numbers_and_date(
         self, client: TestClient, world: World, story: Situation, tmp_path: Path
     ) -> None:
-        response = client.get(
-            _url(story, PERIOD + "&format=pdf"), headers=world.headers("coordinator")
-        )
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == "application/pdf"
-        assert response.headers["content-disposition"].startswith("attachment; filename=")
-        text = _pdf_text(response.content, tmp_path)
+        text = _pdf(client, world, story, "", tmp_path)
         closing = _summary(client, world, story, "2026-06-30")
         assert "Reported response" in text
         assert _percent(closing["in_place_share"]) in text
@@ -368,11 +361,7 @@ class TestFormats:
     def test_an_arabic_pdf_holds_arabic_text(
         self, client: TestClient, world: World, story: Situation, tmp_path: Path
     ) -> None:
-        response = client.get(
-            _url(story, PERIOD + "&format=pdf&lang=ar"), headers=world.headers("coordinator")
-        )
-        assert response.status_code == 200, response.text
-        text = _pdf_text(response.content, tmp_path)
+        text = _pdf(client, world, story, "&lang=ar", tmp_path)
         assert re.search(r"[\u0600-\u06FF]{4,}", text)
         assert "الرئيسية" in text
 
