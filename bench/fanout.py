@@ -10,6 +10,7 @@ e-mails/s and 300 webhooks/s from one worker, with zero duplicates.
 """
 
 import argparse
+import json
 import os
 import smtplib
 import subprocess
@@ -21,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,11 +33,14 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from standardwebhooks.webhooks import Webhook
 
 from app.config import PROJECT_ROOT
 from app.core.base import utcnow
-from app.core.vocab import EmailKind, EmailState
-from app.models import OutboundEmail
+from app.core.vocab import DeliveryState, EmailKind, EmailState, WebhookEventType
+from app.models import Event, OutboundEmail, WebhookDelivery, WebhookSubscription
+from app.webhooks.outbox import webhook_id
+from app.webhooks.service import new_secret
 
 VENV_BIN = Path(sys.executable).parent
 GOALS = {"email": 200.0, "webhook": 300.0}
@@ -118,7 +123,13 @@ def http_receiver() -> Iterator[tuple[str, Received]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+    class Server(ThreadingHTTPServer):
+        # Python's default backlog (5) drops the connections of a worker that opens 16 at
+        # once: their SYNs are retried a second later, which would time the receiver.
+        request_queue_size = 128
+        daemon_threads = True
+
+    server = Server(("127.0.0.1", _free_port()), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -165,6 +176,73 @@ def sent_emails(url: str) -> int:
     return int(sent or 0)
 
 
+def seed_webhooks(url: str, count: int, target: str) -> None:
+    """One situation (``bench.seed``) subscribed to ``target``, and ``count`` events queued
+    for it as the outbox holds them: each with its CloudEvent, due now."""
+    from bench.seed import seed  # its imports are heavy: only this channel needs them
+
+    situation = uuid.UUID(seed(url, 1, 0)["situations"][0])
+    engine = create_engine(url, poolclass=NullPool)
+    now, subscription = utcnow(), uuid.uuid4()
+    kind = WebhookEventType.ITEM_CHANGED.value
+    events, deliveries = [], []
+    for n in range(count):
+        event = uuid.uuid4()
+        events.append({"id": event, "situation_id": situation, "at": now, "action": "item.updated"})
+        deliveries.append(
+            {
+                "id": uuid.uuid4(),
+                "subscription_id": subscription,
+                "event_id": event,
+                "webhook_id": webhook_id(event),
+                "event_type": kind,
+                "payload": {
+                    "specversion": "1.0",
+                    "id": str(event),
+                    "source": f"/situations/{situation}",
+                    "type": kind,
+                    "time": now.isoformat(),
+                    "datacontenttype": "application/json",
+                    "data": {"action": "item.updated", "n": n},
+                },
+                "state": DeliveryState.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        )
+    with engine.begin() as connection:
+        connection.execute(
+            insert(WebhookSubscription),
+            [
+                {
+                    "id": subscription,
+                    "situation_id": situation,
+                    "url": target,
+                    "event_types": [kind],
+                    "secret": new_secret(),
+                    "active": True,
+                    "failure_count": 0,
+                    "created_at": now,
+                }
+            ],
+        )
+        for start in range(0, count, 5000):
+            connection.execute(insert(Event), events[start : start + 5000])
+            connection.execute(insert(WebhookDelivery), deliveries[start : start + 5000])
+    engine.dispose()
+
+
+def delivered_webhooks(url: str) -> int:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        done = connection.scalar(
+            select(func.count()).where(WebhookDelivery.state == DeliveryState.DELIVERED)
+        )
+    engine.dispose()
+    return int(done or 0)
+
+
 def bare_emails(target: str, count: int) -> None:
     """The baseline: the same messages over one SMTP connection, no database."""
     port = int(target.rsplit(":", 1)[1])
@@ -179,10 +257,20 @@ def bare_emails(target: str, count: int) -> None:
 
 
 def bare_webhooks(target: str, count: int) -> None:
-    """The baseline: the same number of POSTs over one HTTP connection, no database."""
+    """The baseline: as many signed POSTs of a CloudEvent over one kept-alive HTTP
+    connection, no database."""
+    signer = Webhook(new_secret())
     with httpx.Client(timeout=10) as client:
         for n in range(count):
-            client.post(target, content=b'{"specversion":"1.0"}', headers={"webhook-id": f"b{n}"})
+            message, at = f"msg_bare{n}", datetime.now(UTC)
+            body = json.dumps({"specversion": "1.0", "id": message, "data": {"n": n}})
+            headers = {
+                "content-type": "application/cloudevents+json",
+                "webhook-id": message,
+                "webhook-timestamp": str(int(at.timestamp())),
+                "webhook-signature": signer.sign(message, at, body),
+            }
+            client.post(target, content=body, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -195,7 +283,10 @@ class Channel:
 
 
 def channels() -> list[Channel]:
-    return [Channel("email", smtp_sink, seed_emails, sent_emails, bare_emails)]
+    return [
+        Channel("email", smtp_sink, seed_emails, sent_emails, bare_emails),
+        Channel("webhook", http_receiver, seed_webhooks, delivered_webhooks, bare_webhooks),
+    ]
 
 
 # --- running --------------------------------------------------------------------------------
