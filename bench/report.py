@@ -44,6 +44,12 @@ def goals(name: str, service: dict[str, Any], baseline: dict[str, Any]) -> list[
             ("zero errors", errors == 0),
             (f"CPU per request <= 2.5x baseline ({_x(cpu)})", bool(cpu and cpu <= 2.5)),
         ]
+    if name == "deadline burst":
+        return [
+            ("throughput >= 50% of baseline, the worker running", bool(rps and rps >= 0.5)),
+            ("p99 <= 2x baseline", bool(p99 and p99 <= 2)),
+            ("zero errors", errors == 0),
+        ]
     if name == "list 43 items":
         return [("throughput >= 50% of baseline", bool(rps and rps >= 0.5))]
     if name == "situation summary":

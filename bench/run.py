@@ -291,6 +291,11 @@ def forget_submissions(kind: str, url: str) -> None:
     try:
         with engine.begin() as connection:
             mine = "SELECT id FROM partner_update WHERE narrative = :mark"
+            theirs = f"SELECT id FROM event WHERE update_id IN ({mine})"
+            connection.execute(  # the deadline burst's webhooks
+                text(f"DELETE FROM webhook_delivery WHERE event_id IN ({theirs})"),
+                {"mark": SUBMISSION},
+            )
             connection.execute(
                 text(f"DELETE FROM event WHERE update_id IN ({mine})"), {"mark": SUBMISSION}
             )
@@ -343,7 +348,13 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                                 "warmup": 1.0,
                                 "mode": scenario.mode,
                             }
-                            results[target].append(measure(server, spec))
+                            beside = (
+                                scenario.beside(url, info)
+                                if scenario.beside is not None and target == "service"
+                                else contextlib.nullcontext()
+                            )
+                            with beside:
+                                results[target].append(measure(server, spec))
                     if scenario.writes:
                         forget_submissions(kind, url)
                     outcome["scenarios"][scenario.name] = {
