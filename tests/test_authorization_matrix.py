@@ -735,6 +735,10 @@ CASES: dict[tuple[str, str], tuple[Build, dict[str, dict[str, Expected]]]] = {
         ),
         in_situation(row(201, 201, 403, 403, 403, 404)),
     ),
+    ("DELETE", "/api/v1/situations/{sid}/items/{code}/requirements/{year}"): (
+        lambda w, v, c, u: Call("DELETE", requirement_url(c, w, v)),
+        in_situation(row(204, 204, 403, 403, 403, 404)),
+    ),
     ("GET", "/api/v1/situations/{sid}/funding"): (
         lambda w, v, c, u: Call("GET", sit_url(w, v, "/funding"), find=funding_flow(c, w, v)),
         in_situation(row(200, 200, 200, 200, 200, 404)),
