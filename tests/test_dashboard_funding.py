@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
-from tests.factories import World
+from tests.factories import World, make_pledge
 from tests.helpers import state_fingerprint
 from tests.test_dashboard import assert_page, csrf_of, find, sign_in, text_of
 from tests.test_funding import events
@@ -246,3 +247,36 @@ class TestFlowForm:
         words = text_of(self.page(client, world))
         assert "Enregistrer un flux de financement" in words
         assert "Engagement ferme" in words
+
+
+@pytest.mark.usefixtures("money")
+class TestRollupFilters:
+    def elements(self, html: str) -> list[str]:
+        return [row["data-element"] for row in find(html, "tr") if "data-element" in row]
+
+    def test_a_funding_gap_above_a_share_keeps_the_less_funded(
+        self, client: TestClient, world: World
+    ) -> None:
+        sign_in(client, world, "coordinator")
+        html = assert_page(client.get("/rollup?funding_gap_above=0.5"), 200)
+        assert self.elements(html) == ["5a"]  # three quarters of it unfunded
+        assert find(html, "option", value="0.5", selected="")
+        assert bar(html, "element-5a")["value"] == "0.25"
+        html = assert_page(client.get("/rollup?funding_gap_above=0.8"), 200)
+        assert self.elements(html) == []
+        assert find(html, "option", value="0.8", selected="")  # a share of one's own
+        assert len(self.elements(assert_page(client.get("/rollup?funding_gap_above="), 200))) == 43
+
+    def test_pledged_but_not_in_place(self, client: TestClient, world: World, db: Session) -> None:
+        make_pledge(db, world.users["partner_b"], world.orgs["ngo_b"], world.s1, ("6a",))
+        db.commit()
+        sign_in(client, world, "viewer")
+        html = assert_page(client.get("/rollup?pledged_not_in_place=true"), 200)
+        assert self.elements(html) == ["6a"]
+        assert find(html, "input", id="r-pledged", checked="")
+        assert "pledged, not in place in 1 situation" in text_of(html)
+        assert not find(assert_page(client.get("/rollup"), 200), "input", checked="")
+
+    def test_a_share_outside_0_to_1_is_refused(self, client: TestClient, world: World) -> None:
+        sign_in(client, world, "viewer")
+        assert_page(client.get("/rollup?funding_gap_above=2"), 422)
