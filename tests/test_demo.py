@@ -246,3 +246,34 @@ class TestDemoData:
         assert {"item.created", "item.owners_set", "update.accepted"} <= {
             e["action"] for e in events
         }
+
+
+class TestDemoFramework:
+    def test_uganda_reads_through_its_national_framework(
+        self, demo: Demo, api: TestClient, uganda: dict[str, Any]
+    ) -> None:
+        base = f"{API}/situations/{uganda['id']}"
+        adopted = api.get(f"{base}/frameworks", headers=demo.headers("viewer")).json()
+        assert [f["template_id"] for f in adopted["items"]] == ["uga-crrf"]
+        through = api.get(
+            f"{base}/items", params={"framework": "uga-crrf"}, headers=demo.headers("viewer")
+        ).json()
+        assert len(through["items"]) == 5  # Uganda's five CRRF pillars
+        assert all(element["mappings"] for element in through["items"])
+        assert any(element["in_place_share"] for element in through["items"])
+
+    def test_the_dashboard_shows_it_out_of_the_box(
+        self, demo: Demo, uganda: dict[str, Any]
+    ) -> None:
+        found = re.findall(r"^\s+(\w+)\s+http://\S+(/invitations/\S+)$", demo.output, re.MULTILINE)
+        password = "a demo viewer's passphrase"
+        with TestClient(create_app(Settings(database_url=demo.url))) as browser:
+            browser.post(dict(found)["viewer"], data={"password": password, "confirm": password})
+            signed_in = browser.post(
+                "/signin", data={"email": demo.emails["viewer"], "password": password}
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            page = browser.get(f"/situations/{uganda['id']}", params={"framework": "uga-crrf"})
+        assert page.status_code == 200
+        assert page.text.count('<tr role="row" data-code="') == 5
+        assert 'option value="uga-crrf" selected' in page.text

@@ -82,6 +82,64 @@ class TestRequirements:
         assert_problem(response, 404)
 
 
+class TestDeleteRequirement:
+    def test_a_coordinator_deletes_a_year_with_its_event_and_totals(
+        self, client: TestClient, world: World, connection: Connection
+    ) -> None:
+        headers = world.headers("coordinator")
+        for year, amount in ((2024, "100.00"), (2025, "50.00")):
+            url = world.url(f"/items/5a/requirements/{year}")
+            assert client.put(url, json={"amount_usd": amount}, headers=headers).status_code == 201
+        url = world.url("/items/5a/requirements/2024")
+        deleted = client.delete(url, headers=headers)
+        assert deleted.status_code == 204, deleted.text
+        assert deleted.content == b""
+        assert_problem(client.get(url, headers=headers), 404)
+        listed = client.get(world.url("/items/5a/requirements"), headers=headers).json()
+        assert [r["year"] for r in listed["items"]] == [2025]
+        item = client.get(world.url("/items/5a"), headers=headers).json()
+        assert item["funding"]["required_usd"] == "50.00"
+        ((before, after),) = events(connection, "requirement.deleted")
+        assert before == {
+            "code": "5a",
+            "year": 2024,
+            "amount_usd": "100.00",
+            "budget_status": "indicative",
+            "note": None,
+        }
+        assert after is None
+
+    def test_if_match_is_optional_but_must_be_current(
+        self, client: TestClient, world: World
+    ) -> None:
+        headers = world.headers("coordinator")
+        url = world.url("/items/5a/requirements/2024")
+        first = client.put(url, json={"amount_usd": "1.00"}, headers=headers)
+        client.put(url, json={"amount_usd": "2.00"}, headers=with_etag(client, url, headers))
+        stale = {**headers, "If-Match": first.headers["etag"]}
+        assert_problem(client.delete(url, headers=stale), 412)
+        assert client.get(url, headers=headers).json()["amount_usd"] == "2.00"
+        assert client.delete(url, headers=with_etag(client, url, headers)).status_code == 204
+
+    def test_a_year_without_a_requirement_is_404(self, client: TestClient, world: World) -> None:
+        headers = world.headers("coordinator")
+        assert_problem(
+            client.delete(world.url("/items/5a/requirements/2024"), headers=headers), 404
+        )
+        assert_problem(
+            client.delete(world.url("/items/9z/requirements/2024"), headers=headers), 404
+        )
+
+    def test_a_partner_cannot_delete_one(
+        self, client: TestClient, world: World, connection: Connection
+    ) -> None:
+        url = world.url("/items/5a/requirements/2024")
+        client.put(url, json={"amount_usd": "1.00"}, headers=world.headers("coordinator"))
+        before = state_fingerprint(connection)
+        assert_problem(client.delete(url, headers=world.headers("partner_a")), 403)
+        assert state_fingerprint(connection) == before
+
+
 class TestRecordFlow:
     def test_a_coordinator_records_a_flow_in_another_currency(
         self, client: TestClient, world: World, connection: Connection

@@ -128,6 +128,38 @@ class TestSummaryFunding:
 
 
 @pytest.mark.usefixtures("money")
+class TestItemReadFunding:
+    def test_the_item_read_has_the_same_figures_as_the_summary(
+        self, client: TestClient, world: World
+    ) -> None:
+        item = client.get(world.url("/items/5a"), headers=world.headers("partner_b")).json()
+        assert item["funding"] == FIVE_A
+
+    def test_an_item_without_money_reads_zeros(self, client: TestClient, world: World) -> None:
+        item = client.get(world.url("/items/6a"), headers=world.headers("viewer")).json()
+        assert item["funding"] == {
+            "required_usd": "0.00",
+            "funded_usd": "0.00",
+            "paid_usd": "0.00",
+            "pledged_usd": "0.00",
+            "gap_usd": "0.00",
+            "funded_share": None,
+        }
+
+    def test_lists_and_changes_carry_none(self, client: TestClient, world: World) -> None:
+        listed = client.get(world.url("/items?limit=5"), headers=world.headers("viewer")).json()
+        assert {item["funding"] is None for item in listed["items"]} == {True}
+        headers = {**world.headers("coordinator"), "If-Match": '"v1"'}
+        patched = client.patch(world.url("/items/7a"), json={"status": "planned"}, headers=headers)
+        assert patched.json()["funding"] is None
+
+    def test_the_response_model_declares_it(self, client: TestClient) -> None:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+        funding = schemas["ItemRead"]["properties"]["funding"]
+        assert {"$ref": "#/components/schemas/Funding"} in funding["anyOf"]
+
+
+@pytest.mark.usefixtures("money")
 class TestRollupFunding:
     def elements(self, client: TestClient, world: World, who: str, query: str = "") -> Any:
         response = client.get(f"/api/v1/summary{query}", headers=world.headers(who))

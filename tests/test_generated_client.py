@@ -130,6 +130,8 @@ def test_a_generated_client_lives_by_the_contract(
 
     item = checklist.get_item.sync_detailed(sid=sid, code="5f", client=client)
     assert isinstance(item.parsed, m.ItemRead)
+    assert isinstance(item.parsed.funding, m.Funding)  # declared, so the client parses it
+    assert (item.parsed.funding.required_usd, item.parsed.funding.funded_share) == ("0.00", None)
     etag = item.headers["ETag"]
     patch = m.ItemPatch.from_dict({"status": "in_progress"})
     changed = checklist.patch_item.sync_detailed(

@@ -60,8 +60,8 @@ def test_every_step_down_and_up_keeps_the_data(tmp_path_factory: pytest.TempPath
                 migrations.downgrade(url, revision)
                 _assert_kept(engine, loaded)
             migrations.upgrade(url)
-            # The tables of the demo's sign-in (0010) and pledges (0016) go with their step
-            # down, and come back empty.
+            # The tables of the demo's sign-in (0010), pledges (0016) and adopted frameworks
+            # (0017) go with their step down, and come back empty.
             assert _counts(engine) == loaded | dict.fromkeys(BACK_EMPTY, 0)
             with engine.connect() as connection:
                 wrong = connection.execute(
@@ -89,6 +89,7 @@ BACK_EMPTY = (
     "pledge_link",
     "pledge_objective",
     "pledge_party",
+    "situation_framework",
 )
 
 

@@ -43,6 +43,7 @@ DASHBOARD = {
     "/situations/{sid}/frameworks",
     "/situations/{sid}/frameworks/{template_id}/drop",
     "/situations/{sid}/items/{code}/requirements",
+    "/situations/{sid}/items/{code}/funding",
     "/rollup/export",
     "/admin",
     "/admin/situations/new",

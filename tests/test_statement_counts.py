@@ -9,6 +9,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from app.core.vocab import OwnerRole, SituationRole
+from app.events.service import SYSTEM
+from app.funding import requirements
+from app.funding import service as funding
+from app.funding.schemas import FlowCreate, RequirementIn
 from app.idempotency import service as idempotency_service
 from app.templates.registry import TemplateRegistry
 from tests.factories import (
@@ -91,7 +95,7 @@ def count_statements(engine: Engine) -> Iterator[Callable[[Call, TestClient, Wor
 
 
 def grow(db: Session, registry: TemplateRegistry, world: World) -> None:
-    """Three more situations, many more owners, updates and events."""
+    """Three more situations, many more owners, updates, events, requirements and flows."""
     extra = [make_organisation(db) for _ in range(5)]
     for _ in range(3):
         situation = make_situation(db, registry)
@@ -112,6 +116,20 @@ def grow(db: Session, registry: TemplateRegistry, world: World) -> None:
     for _ in range(6):
         submit_update(db, world.s1, world.users["partner_a"], "5a", proposed_status="in_progress")
         submit_update(db, world.s1, world.users["coordinator"], "5c")
+    for year in (2024, 2025, 2026):
+        amount = RequirementIn.model_validate({"amount_usd": "1000.00"})
+        requirements.put(db, world.s1.id, "5a", year, amount, None, SYSTEM)
+    for status in ("pledge", "commitment", "paid"):
+        data = {
+            "status": status,
+            "source_organisation_id": world.orgs["unhcr"].id,
+            "items": ["5a", "5b"],
+            "amount": "100.00",
+            "currency": "USD",
+            "date": "2024-05-01",
+            "budget_year": 2024,
+        }
+        funding.insert(db, world.s1.id, FlowCreate.model_validate(data), SYSTEM)
     db.commit()
 
 

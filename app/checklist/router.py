@@ -19,10 +19,11 @@ from app.core.vocab import ItemStatus, PillarCode
 from app.events.service import Actor
 from app.frameworks.deps import FrameworkQuery
 from app.frameworks.views import FrameworkChecklist, refuse_filters, through
+from app.funding import figures
 from app.idempotency.deps import IdempotencyDep
 from app.idempotency.service import StoredResponse
 from app.models import Event
-from app.pledges.items import with_pledges
+from app.pledges.items import item_pledges
 from app.templates.deps import Language
 
 router = APIRouter(prefix="/situations/{sid}/items", tags=["checklist"])
@@ -112,10 +113,16 @@ def get_item(
     registry: RegistryDep,
     response: Response,
 ) -> ItemRead:
-    """Read one item with its Annex I text, owners, flags and pledges; the ETag is its version."""
+    """Read one item: Annex I text, owners, flags, pledges, funding; the ETag is its version."""
     item = service.get_item(session, access.situation.id, code)
     response.headers["ETag"] = etag(item.version)
-    return with_pledges(session, service.item_read(item, access.situation, registry, utcnow()))
+    read = service.item_read(item, access.situation, registry, utcnow())
+    return read.model_copy(
+        update={
+            "pledges": item_pledges(session, item.id),
+            "funding": figures.of_item(session, item.id).funding(),
+        }
+    )
 
 
 @router.patch(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.core.schemas import InputModel, LongText, OutputModel, PatchModel, ShortText
 from app.core.vocab import ItemStatus, OrganisationType, OwnerRole, PillarCode
+from app.funding.refs import Funding
 from app.organisations.schemas import OrganisationRef
 from app.pledges.refs import ItemPledge
 from app.templates.model import StateRole
@@ -112,6 +113,12 @@ class ItemRead(BaseModel):
         default=None,
         description="On one item's read: the pledges that serve it (public, as every "
         "pledge), newest first. Null in lists and in the answers to changes.",
+    )
+    funding: Funding | None = Field(
+        default=None,
+        description="On one item's read: its funding figures (the requirements of every "
+        "year, its part of the flows of every budget year), as the summary's `items_funding`. "
+        "Null in lists and in the answers to changes.",
     )
 
 

@@ -27,6 +27,7 @@ from app.dashboard.admin_forms import (
     validate,
 )
 from app.dashboard.deps import page_permission
+from app.dashboard.item_forms import organisation_choices
 from app.dashboard.rendering import PageRoute, render
 from app.events.service import Actor
 from app.i18n import gettext as _
@@ -52,7 +53,6 @@ P = Permission
 SituationsAdmin = Annotated[User, Depends(page_permission(P.SITUATIONS_CREATE))]
 OrganisationsAdmin = Annotated[User, Depends(page_permission(P.ORGANISATIONS_WRITE))]
 UsersAdmin = Annotated[User, Depends(page_permission(P.USERS_WRITE))]
-ORGANISATION_CHOICES = 500
 
 
 async def form_values(request: Request) -> dict[str, str]:
@@ -193,12 +193,6 @@ def create_organisation(
 # --- users -----------------------------------------------------------------------------
 
 
-def _organisation_choices(session: Session) -> list[tuple[str, str]]:
-    stmt = organisations.search(type_=None, country=None, q=None)
-    rows = session.scalars(stmt.order_by(Organisation.name).limit(ORGANISATION_CHOICES))
-    return [(str(org.id), org.name) for org in rows]
-
-
 def _user_form(
     request: Request, user: User, session: Session, state: FormState, status_code: int = 200
 ) -> Response:
@@ -208,7 +202,7 @@ def _user_form(
         user,
         state,
         status_code,
-        organisations=_organisation_choices(session),
+        organisations=organisation_choices(session),
     )
 
 

@@ -145,5 +145,6 @@ OwnersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.OWNE
 MembersPage = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_READ))]
 MembersEdit = Annotated[SituationAccess, Depends(situation_page_permission(P.MEMBERS_WRITE))]
 FundingEdit = Annotated[SituationAccess, Depends(situation_page_permission(P.FUNDING_MANAGE))]
+FundingRecord = Annotated[SituationAccess, Depends(situation_page_permission(P.FUNDING_RECORD))]
 OrganisationPage = Annotated[User, Depends(page_permission(P.PROFILE_READ))]
 ReportPage = Annotated[SituationAccess, Depends(situation_page_permission(P.UPDATES_SUBMIT))]

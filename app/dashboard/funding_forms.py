@@ -1,23 +1,28 @@
-"""The item page's form for coordinators: set what the item needs in a year.
+"""The item page's money forms: set what the item needs in a year; record a funding flow.
 
-The same service as the API's ``PUT …/requirements/{year}``. The form carries the version
-of each year's requirement the page showed (``versions``: ``2024:3,2025:1``): replacing one
-that changed since is refused (412), as a stale ``If-Match``. Routes inherit the dashboard
-router's origin and CSRF checks; an invalid form answers an error page and changes nothing.
+The requirement form (coordinators) is the API's ``PUT …/requirements/{year}``. It carries
+the version of each year's requirement the page showed (``versions``: ``2024:3,2025:1``):
+replacing one that changed since is refused (412), as a stale ``If-Match``; an invalid form
+answers an error page. The flow form (coordinators, and partners from their organisation) is
+the API's ``POST …/funding`` (``app.dashboard.flow_forms``): invalid, it answers the item page
+(422) with what was typed and each error next to its field. Routes inherit the dashboard
+router's origin and CSRF checks; a refused or invalid post changes nothing.
 """
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from app.checklist.deps import ItemCodePath
-from app.core.deps import SessionDep
+from app.core.deps import RegistryDep, SessionDep
 from app.core.errors import Unprocessable, field_error
 from app.core.etag import IfMatch, etag
-from app.dashboard.deps import FundingEdit
-from app.dashboard.rendering import PageRoute
+from app.dashboard import flow_forms, item_page
+from app.dashboard.deps import FundingEdit, FundingRecord
+from app.dashboard.flow_forms import TypedFlow
+from app.dashboard.rendering import PageRoute, render
 from app.events.service import Actor
 from app.funding import requirements
 from app.funding.schemas import RequirementIn
@@ -69,3 +74,46 @@ def set_requirement_form(
     )
     where = f"/situations/{access.situation.id}/items/{code}#funding-title"
     return RedirectResponse(where, status_code=303)
+
+
+@router.post("/situations/{sid}/items/{code}/funding")
+def record_flow_form(
+    request: Request,
+    code: ItemCodePath,
+    access: FundingRecord,
+    session: SessionDep,
+    registry: RegistryDep,
+    status: Annotated[str, Form(max_length=20)] = "",
+    source_organisation_id: Annotated[str, Form(max_length=40)] = "",
+    destination_organisation_id: Annotated[str, Form(max_length=40)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    currency: Annotated[str, Form(max_length=10)] = "",
+    amount_usd: Annotated[str, Form(max_length=40)] = "",
+    exchange_rate: Annotated[str, Form(max_length=40)] = "",
+    date: Annotated[str, Form(max_length=20)] = "",
+    budget_year: Annotated[str, Form(max_length=10)] = "",
+    fts_flow_id: Annotated[str, Form(max_length=100)] = "",
+    flow_key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Record a funding flow for the item from its page, once per form; invalid: 422."""
+    values = {
+        "status": status,
+        "source_organisation_id": source_organisation_id,
+        "destination_organisation_id": destination_organisation_id,
+        "amount": amount,
+        "currency": currency,
+        "amount_usd": amount_usd,
+        "exchange_rate": exchange_rate,
+        "date": date,
+        "budget_year": budget_year,
+        "fts_flow_id": fts_flow_id,
+        "form_key": flow_key,
+    }
+    typed = TypedFlow.sent(values)
+    outcome = flow_forms.record(session, access, code, typed)
+    if outcome.location is not None:
+        return RedirectResponse(outcome.location, status_code=303)
+    if outcome.form_key:
+        typed = TypedFlow.sent({**values, "form_key": outcome.form_key})
+    context = item_page.context(session, access, registry, code, flow=(typed, outcome.errors))
+    return render(request, "item.html", context, status_code=422)

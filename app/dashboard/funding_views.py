@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from app.core.money import from_cents
 from app.funding import figures, requirements, service
-from app.funding.schemas import FlowRead, Funding, RequirementRead
+from app.funding.refs import Funding
+from app.funding.schemas import FlowRead, RequirementRead
 from app.models import FundingFlow, FundingRequirement
 
 SHOWN = 20
@@ -30,10 +31,6 @@ class ItemMoney:
 
 def item_money(session: Session, situation_id: uuid.UUID, code: str) -> ItemMoney:
     """The item's funding figures, its requirements (latest year first) and its latest flows."""
-    totals = next(
-        (t for key, t in figures.by_item(session, situation_id).items() if key[1] == code),
-        figures.Totals(),
-    )
     item_id, _ = requirements.item_of(session, situation_id, code)
     years = session.scalars(
         requirements.requirements_query(item_id)
@@ -50,7 +47,7 @@ def item_money(session: Session, situation_id: uuid.UUID, code: str) -> ItemMone
         cents = next(part.amount_usd_cents for part in flow.items if part.code == code)
         lines.append(FlowLine(service.flow_read(flow), from_cents(cents)))
     return ItemMoney(
-        funding=totals.funding(),
+        funding=figures.of_item(session, item_id).funding(),
         requirements=[requirements.read(r, code) for r in years],
         flows=lines,
     )

@@ -28,6 +28,7 @@ from app.organisations import service as organisations
 from app.organisations.schemas import OrganisationRef
 
 SEARCH_RESULTS = 20
+ORGANISATION_CHOICES = 500
 ORGANISATION_ORDER = [SortKey(Organisation.name, str), SortKey(Organisation.id, uuid.UUID)]
 
 
@@ -155,6 +156,13 @@ def search_organisations(session: Session, q: str | None) -> list[OrganisationRe
         limit=SEARCH_RESULTS,
     )
     return [OrganisationRef.model_validate(o) for o in rows]
+
+
+def organisation_choices(session: Session) -> list[tuple[str, str]]:
+    """The organisations a form's select offers, by name: (id, name)."""
+    stmt = organisations.search(type_=None, country=None, q=None)
+    rows = session.scalars(stmt.order_by(Organisation.name).limit(ORGANISATION_CHOICES))
+    return [(str(org.id), org.name) for org in rows]
 
 
 def _sent_rows(

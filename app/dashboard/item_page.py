@@ -1,5 +1,6 @@
-"""What the item page shows: the item, its history, accepted updates, and the update form
-for those who may report on it (prefilled from a returned update to send again)."""
+"""What the item page shows: the item, its history, accepted updates, its money, the update
+form for those who may report on it (prefilled from a returned update to send again), and the
+funding flow form for those who may record one."""
 
 import uuid
 from typing import Any
@@ -13,7 +14,8 @@ from app.checklist.schemas import ItemRead
 from app.core.base import utcnow
 from app.core.errors import NotFound
 from app.core.vocab import ItemStatus, UpdateState
-from app.dashboard import funding_views, seeing_views, views
+from app.dashboard import flow_forms, funding_views, seeing_views, views
+from app.dashboard.flow_forms import TypedFlow
 from app.dashboard.update_forms import TypedUpdate
 from app.models import Update
 from app.pledges.items import item_pledges
@@ -63,6 +65,7 @@ def context(
     cursor: str | None = None,
     report: tuple[TypedUpdate, Errors] | None = None,
     resubmit: uuid.UUID | None = None,
+    flow: tuple[TypedFlow, Errors] | None = None,
 ) -> dict[str, Any]:
     """Everything ``item.html`` shows."""
     item, entries, next_cursor = views.item_with_history(
@@ -81,5 +84,6 @@ def context(
         "accepted": seeing_views.accepted_updates(session, item.id),
         "report": report_form(session, access, item, report, resubmit),
         "money": funding_views.item_money(session, access.situation.id, code),
+        "flow_form": flow_forms.form(session, access, flow),
         "pledges": item_pledges(session, item.id),
     }

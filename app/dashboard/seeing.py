@@ -48,6 +48,7 @@ PhaseChoice = Annotated[Phase | None, Query(), Blank]
 CountryChoice = Annotated[CountryCode | None, Query(), Blank]
 Months = Annotated[int, Query(ge=1, le=MAX_MONTHS)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+GapChoice = Annotated[float | None, Query(ge=0, le=1), Blank]
 
 
 @router.get("/situations/{sid}/trend")
@@ -107,10 +108,14 @@ def rollup_page(
     phase: PhaseChoice = None,
     pillar: PillarChoice = None,
     status: StatusChoice = None,
+    pledged_not_in_place: Annotated[bool, Query()] = False,
+    funding_gap_above: GapChoice = None,
     offset: Offset = 0,
 ) -> Response:
     """Elements by situations: each Annex I element's status in each situation you may see."""
-    filters = views.MatrixFilters(host_country, phase, pillar, status)
+    filters = views.MatrixFilters(
+        host_country, phase, pillar, status, pledged_not_in_place, funding_gap_above
+    )
     view = views.matrix_view(session, user, filters, now=utcnow(), offset=offset)
 
     def page_href(at: int | None) -> str | None:

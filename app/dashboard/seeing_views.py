@@ -77,32 +77,47 @@ def trend_view(
 # --- the roll-up matrix ----------------------------------------------------------------
 
 
+GAP_CHOICES = (0.25, 0.5, 0.75, 0.9)
+
+
 @dataclass(frozen=True)
 class MatrixFilters:
-    """The roll-up page's filters, as its GET form sends them."""
+    """The roll-up page's filters, as its GET form sends them; the last two are the API's
+    (``GET /summary?pledged_not_in_place=&funding_gap_above=``)."""
 
     host_country: str | None = None
     phase: Phase | None = None
     pillar: PillarCode | None = None
     status: ItemStatus | None = None
+    pledged_not_in_place: bool = False
+    funding_gap_above: float | None = None
 
-    @property
-    def active(self) -> bool:
-        return any(v is not None for v in (self.host_country, self.phase, self.pillar, self.status))
-
-    def query(self, *names: str) -> dict[str, str]:
-        """The filters (or those named) as query parameters."""
-        values = {
+    def _values(self) -> dict[str, object]:
+        return {
             "host_country": self.host_country,
             "phase": self.phase,
             "pillar": self.pillar,
             "status": self.status,
+            "pledged_not_in_place": "true" if self.pledged_not_in_place else None,
+            "funding_gap_above": self.funding_gap_above,
         }
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in self._values().values())
+
+    def query(self, *names: str) -> dict[str, str]:
+        """The filters (or those named) as query parameters."""
         return {
             name: str(value)
-            for name, value in values.items()
+            for name, value in self._values().items()
             if value is not None and (not names or name in names)
         }
+
+    def gap_choices(self) -> list[float]:
+        """The shares the gap filter offers: the usual ones, and the one asked for."""
+        chosen = {self.funding_gap_above} if self.funding_gap_above is not None else set()
+        return sorted(set(GAP_CHOICES) | chosen)
 
 
 @dataclass(frozen=True)
@@ -129,7 +144,13 @@ def matrix_view(
 ) -> MatrixView:
     """The roll-up of the situations ``user`` may see, and a page of them as a matrix."""
     found = rollup.rollup(
-        session, user, now=now, host_country=filters.host_country, phase=filters.phase
+        session,
+        user,
+        now=now,
+        host_country=filters.host_country,
+        phase=filters.phase,
+        pledged_not_in_place=filters.pledged_not_in_place,
+        funding_gap_above=filters.funding_gap_above,
     )
     offset = max(0, min(offset, max(0, len(found.situations) - 1)))
     columns = found.situations[offset : offset + MATRIX_COLUMNS]

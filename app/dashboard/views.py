@@ -273,6 +273,7 @@ ACTION_TITLES = {
     "pledge.changed": N_("Pledge changed"),
     "pledge.progress_reported": N_("Pledge progress reported"),
     "requirement.set": N_("Requirement set"),
+    "requirement.deleted": N_("Requirement deleted"),
 }
 FIELD_LABELS = {
     "status": N_("Status"),
@@ -281,7 +282,7 @@ FIELD_LABELS = {
     "owners": N_("Owners"),
     "proposed_status": N_("Proposed status"),
     "review_comment": N_("Review comment"),
-    # a requirement's (``requirement.set``)
+    # a requirement's (``requirement.set``, ``requirement.deleted``)
     "year": N_("Year"),
     "amount_usd": N_("Required (USD)"),
     "budget_status": N_("Budget"),

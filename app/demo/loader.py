@@ -22,6 +22,7 @@ from app.demo import stories
 from app.demo.content import Person
 from app.demo.plans import ItemPlan, SituationPlan, population
 from app.events.service import Actor
+from app.frameworks import service as frameworks
 from app.models import Organisation, Situation, Update, User
 from app.situations import service as situations
 from app.situations.schemas import SituationCreate, SituationUpdate
@@ -113,7 +114,7 @@ class SituationStory:
     # --- set-up ---------------------------------------------------------------------------
 
     def play(self) -> Situation:
-        """Open the situation, then play each item's plan; return the situation."""
+        """Open the situation, adopt its frameworks, then play each item's plan; return it."""
         admin = Actor.of(self.cast.people["admin"][1])
         with frozen_now(self.opened):
             self.situation = situations.create(
@@ -137,6 +138,14 @@ class SituationStory:
                 role = person.roles.get(self.plan.key)
                 if role is not None:
                     situations.set_member(self.session, self.situation, user.id, role, admin)
+        # The first coordinator adopts them: no draw from the seed, so the rest of the
+        # story stays the same.
+        adopter = Actor.of(self.coordinators[0])
+        with frozen_now(self.opened + timedelta(hours=3)):
+            for template_id in self.plan.frameworks:
+                frameworks.adopt(
+                    self.session, self.situation, self.registry, template_id, None, adopter
+                )
         lines = dict(self.plan.items)
         with frozen_now(self.opened + timedelta(days=1)):
             for custom in self.plan.custom:

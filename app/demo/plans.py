@@ -70,6 +70,7 @@ class SituationPlan:
     stale_after_days: int = 90
     opened_days_late: int = 0
     report_odds: float = 0.4  # how likely an item's reporter reports in a given month
+    frameworks: tuple[str, ...] = ()  # context frameworks a coordinator adopts in the first days
 
 
 @dataclass

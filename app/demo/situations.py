@@ -26,6 +26,7 @@ UGANDA = SituationPlan(
     ),
     population=[Figure("REF", 905_000, SOUTH_SUDANESE), Figure("ASY", 11_400)],
     population_later=[Figure("REF", 948_500, SOUTH_SUDANESE), Figure("ASY", 12_900)],
+    frameworks=("uga-crrf",),  # Uganda's CRRF pillars, beside Annex I
     items={
         "5a": "L:opm S:unhcr I:nvca I:rcwn F:gsf @-40 >in_place",
         "5b": "L:nvca S:ssryn S:unicef F:ndc @-30 >in_progress",

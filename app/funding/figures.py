@@ -12,6 +12,7 @@ Who may see what: every member of a situation reads its flows and requirements
 adds up only the situations the caller may see.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from app.core.money import from_cents
-from app.funding.schemas import Funding, FundingOfItem
+from app.funding.refs import Funding, FundingOfItem
 from app.models import ChecklistItem, ItemFunding
 
 SHARE_PLACES = Decimal("0.0001")
@@ -103,6 +104,12 @@ def by_item(session: Session, situation_id: Any) -> dict[tuple[int, str, str], T
         .where(ItemFunding.situation_id == situation_id)
     ).all()
     return {(row[0], row[1], str(row[2])): _totals(row[3:]) for row in rows}
+
+
+def of_item(session: Session, item_id: uuid.UUID) -> Totals:
+    """One item's stored totals (zeros when it has no money)."""
+    row = session.execute(select(*_SUMS).where(ItemFunding.item_id == item_id)).first()
+    return _totals(row) if row is not None else Totals()
 
 
 @dataclass(frozen=True)

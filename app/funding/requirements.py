@@ -1,4 +1,4 @@
-"""What an item needs per year: read, list, and set (create or replace) with its event."""
+"""What an item needs per year: read, list, set (create or replace) and delete, with events."""
 
 import uuid
 from typing import Any
@@ -110,6 +110,36 @@ def put(
     )
     session.flush()
     return requirement, before is None
+
+
+def delete(
+    session: Session,
+    situation_id: uuid.UUID,
+    code: str,
+    year: int,
+    if_match: IfMatch | None,
+    actor: Actor,
+) -> None:
+    """Delete what an item needs in ``year`` (404 when none was set; If-Match optional),
+    with its event; the item's totals follow."""
+    item_id, _ = item_of(session, situation_id, code)
+    requirement = get(session, item_id, year, for_update=True)
+    if requirement is None:
+        raise NotFound("No requirement was set for this item and year.")
+    if if_match is not None:
+        if_match.check(requirement.version)
+    before = _json(requirement, code)
+    session.delete(requirement)
+    totals.refresh(session, [item_id])
+    record(
+        session,
+        actor,
+        situation_id=situation_id,
+        item_id=item_id,
+        action="requirement.deleted",
+        before=before,
+    )
+    session.flush()
 
 
 def read(requirement: FundingRequirement, code: str) -> RequirementRead:

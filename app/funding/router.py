@@ -94,6 +94,20 @@ def set_requirement(
     return requirements.read(requirement, code)
 
 
+@router.delete(
+    "/situations/{sid}/items/{code}/requirements/{year}", status_code=status.HTTP_204_NO_CONTENT
+)
+def delete_requirement(
+    code: ItemCodePath,
+    year: YearPath,
+    access: FundingManager,
+    session: SessionDep,
+    if_match: OptionalIfMatchDep,
+) -> None:
+    """Delete what an item needs in a year (404 when none was set); `If-Match` optional."""
+    requirements.delete(session, access.situation.id, code, year, if_match, Actor.of(access.user))
+
+
 @router.get("/situations/{sid}/funding")
 def list_flows(
     access: FundingReader,

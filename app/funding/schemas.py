@@ -176,22 +176,3 @@ class FlowRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-
-class Funding(BaseModel):
-    """Money for an item, a pillar, a situation or an element: USD, to the cent."""
-
-    required_usd: Usd = Field(description="The requirements of every year.")
-    funded_usd: Usd = Field(description="Commitments and payments (pledges are not funding).")
-    paid_usd: Usd = Field(description="Payments only.")
-    pledged_usd: Usd = Field(description="Flows still at `pledge`, shown apart.")
-    gap_usd: Usd = Field(description="required - funded, never below 0.")
-    funded_share: float | None = Field(
-        description="funded ÷ required (4 decimals; above 1 when over-funded); null when "
-        "nothing is required."
-    )
-
-
-class FundingOfItem(BaseModel):
-    code: str
-    funding: Funding

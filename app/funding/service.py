@@ -26,6 +26,10 @@ _ORGANISATIONS = ("source_organisation_id", "destination_organisation_id")
 _FORBIDDEN = "Partners record and change only the flows whose source is their organisation."
 
 
+class FtsIdTaken(Conflict):
+    default_detail = "Another flow of this situation has this fts_flow_id."
+
+
 class Target(NamedTuple):
     """An item a flow serves."""
 
@@ -75,7 +79,7 @@ def _check_fts_id(
         )
     )
     if taken is not None and taken != flow_id:
-        raise Conflict("Another flow of this situation has this fts_flow_id.")
+        raise FtsIdTaken()
 
 
 def _place(flow: FundingFlow, items: list[Target]) -> None:

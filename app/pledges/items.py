@@ -5,7 +5,6 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.checklist.schemas import ItemRead
 from app.models import Pledge, PledgeLink, PledgeParty
 from app.pledges import service
 from app.pledges.refs import ItemPledge
@@ -31,8 +30,3 @@ def item_pledges(session: Session, item_id: uuid.UUID) -> list[ItemPledge]:
         )
         for pledge in session.scalars(stmt)
     ]
-
-
-def with_pledges(session: Session, item: ItemRead) -> ItemRead:
-    """The item's read, with the pledges that serve it."""
-    return item.model_copy(update={"pledges": item_pledges(session, item.id)})

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.vocab import PledgeStatus
-from app.funding.schemas import Funding, FundingOfItem
+from app.funding.refs import Funding, FundingOfItem
 from app.models import Pledge, PledgeLink
 
 LARGEST_GAPS = 5

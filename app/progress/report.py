@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.access import SituationAccess
 from app.core.vocab import ItemStatus, PillarCode
 from app.funding.figures import summary_funding
-from app.funding.schemas import Funding
+from app.funding.refs import Funding
 from app.models import Situation
 from app.progress import checklist, discipline, frameworks, money
 from app.progress.checklist import ElementLine

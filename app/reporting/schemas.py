@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from app.core.vocab import ItemStatus, Phase, PillarCode
 from app.cycles.schemas import ReportingFigures
 from app.frameworks.views import FrameworkFigures
-from app.funding.schemas import Funding, FundingOfItem
+from app.funding.refs import Funding, FundingOfItem
 
 
 class Figures(BaseModel):
