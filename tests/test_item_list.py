@@ -27,7 +27,8 @@ def _item(client: TestClient, world: World, code: str) -> dict[str, Any]:
     response = client.get(world.url(f"/items/{code}"), headers=world.headers("viewer"))
     assert response.status_code == 200, response.text
     item: dict[str, Any] = response.json()
-    item["pledges"] = None  # one item's read lists its pledges; a list does not
+    # One item's read lists its pledges and its funding; a list does not.
+    item["pledges"] = item["funding"] = None
     return item
 
 
