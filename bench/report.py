@@ -44,6 +44,12 @@ def goals(name: str, service: dict[str, Any], baseline: dict[str, Any]) -> list[
             ("zero errors", errors == 0),
             (f"CPU per request <= 2.5x baseline ({_x(cpu)})", bool(cpu and cpu <= 2.5)),
         ]
+    if name == "deadline burst":
+        return [
+            ("throughput >= 50% of baseline, the worker running", bool(rps and rps >= 0.5)),
+            ("p99 <= 2x baseline", bool(p99 and p99 <= 2)),
+            ("zero errors", errors == 0),
+        ]
     if name == "list 43 items":
         return [("throughput >= 50% of baseline", bool(rps and rps >= 0.5))]
     if name == "situation summary":
@@ -138,6 +144,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
                 lines.append(
                     f"| {scenario.name} | {scenario.clients} | {target} | {_num(d['rps'])} | {_ms(d['p50'])} "
                     f"| {_ms(d['p99'])} | {_num(d['cpu_ms_per_request'], 2)} | {_num(d['peak_rss_mb'])} | {vs} |"
+                )
+            if data.get("worker"):
+                w = data["worker"]
+                checks.append(
+                    f"- {scenario.name}: the worker beside it sent {w['emails']:,} e-mails and "
+                    f"{w['webhooks']:,} webhooks ({w['emails_duplicates']} and "
+                    f"{w['webhooks_duplicates']} duplicates)"
                 )
             for goal, met in goals(scenario.name, data["service"], data["baseline"]):
                 checks.append(f"- {'met' if met else 'MISSED'}: {scenario.name}: {goal}")

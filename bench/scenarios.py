@@ -1,11 +1,13 @@
 """The scenarios: what each drives on the service, and the bare baseline's equivalent."""
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from app.dashboard.deps import SESSION_COOKIE
+from bench import burst
 
 
 @dataclass
@@ -16,6 +18,11 @@ class Scenario:
     baseline: Callable[[dict[str, Any]], list[dict[str, Any]]]
     mode: str = "load"
     writes: bool = False  # what it writes is deleted after it (forget_submissions)
+    # What runs beside each of the service's runs (not the baseline's):
+    # (service url, database url, info, report) -> a context; it may add to report.
+    beside: (
+        Callable[[str, str, dict[str, Any], dict[str, Any]], AbstractContextManager[None]] | None
+    ) = None
 
 
 def auth(info: dict[str, Any], who: str) -> dict[str, str]:
@@ -39,6 +46,16 @@ READ = 50
 def _submit_targets(info: dict[str, Any]) -> list[list[str]]:
     read = set(info["situations"][:READ])
     return [target for target in info["partner_items"] if target[0] not in read][:200]
+
+
+def _burst_targets(info: dict[str, Any]) -> list[list[str]]:
+    return burst.targets(info, set(info["situations"][:READ]))
+
+
+def _worker_beside(
+    service: str, url: str, info: dict[str, Any], report: dict[str, Any]
+) -> AbstractContextManager[None]:
+    return burst.worker_running(service, url, info, set(info["situations"][:READ]), report)
 
 
 def _situation_pages(info: dict[str, Any]) -> list[dict[str, Any]]:
@@ -68,6 +85,26 @@ SCENARIOS = [
             for _, _, item in _submit_targets(i)
         ],
         writes=True,
+    ),
+    # bench/burst.py: the same submissions, into 50 situations due today, the worker running.
+    Scenario(
+        "deadline burst",
+        burst.CLIENTS,
+        lambda i: [
+            {
+                "method": "POST",
+                "path": f"/api/v1/situations/{s}/items/{c}/updates",
+                "json": REPORT,
+                "headers": {**auth(i, "partner"), "Idempotency-Key": "{uuid}"},
+            }
+            for s, c, _ in _burst_targets(i)
+        ],
+        lambda i: [
+            {"method": "POST", "path": f"/bench/items/{item}/updates"}
+            for _, _, item in _burst_targets(i)
+        ],
+        writes=True,
+        beside=_worker_beside,
     ),
     Scenario(
         "list 43 items",
