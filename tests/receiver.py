@@ -24,6 +24,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the sender's address and port: one per connection
 
 
 class _Server(ThreadingHTTPServer):
@@ -35,12 +36,12 @@ class _Server(ThreadingHTTPServer):
 class Receiver:
     """Records every request; answers from ``answers`` in order, then with ``otherwise``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
         self.requests: list[Received] = []
         self.answers: list[Answer] = []
         self.otherwise = Answer()
         self._lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self, keep_alive))
         self.server.daemon_threads = True
         self.server.block_on_close = False  # a slow answer still sleeping is not waited for
 
@@ -58,12 +59,16 @@ class Receiver:
             return self.answers.pop(0) if self.answers else self.otherwise
 
 
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+def _handler(receiver: Receiver, keep_alive: bool) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.1 keeps a connection open for the next request; 1.0 closes it each time.
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {k.lower(): v for k, v in self.headers.items()}
             answer = receiver.next_answer(
-                Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                Received(self.path, headers, body, self.client_address[:2])
             )
             if answer.delay:
                 time.sleep(answer.delay)
@@ -84,9 +89,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
+def running_receiver(*, keep_alive: bool = False) -> Iterator[Receiver]:
     """Serve a receiver in a thread; stop it afterwards."""
-    receiver = Receiver()
+    receiver = Receiver(keep_alive=keep_alive)
     thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -5,7 +5,10 @@ The receiver is a real HTTP server on 127.0.0.1 (``tests.receiver``); the worker
 handing it a later ``now``, never by sleeping.
 """
 
+import asyncio
 import json
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +28,8 @@ from app.core.vocab import DeliveryState, ItemStatus
 from app.events.service import SYSTEM
 from app.models import Event, WebhookDelivery, WebhookSubscription
 from app.webhooks import delivery as worker
+from app.webhooks import sender
+from app.webhooks.service import new_secret
 from app.webhooks.targets import is_public
 from tests.factories import World
 from tests.helpers import assert_problem, state_fingerprint, with_etag
@@ -431,6 +436,38 @@ class TestDelivery:
         assert claimed.lease >= claiming + worker.lease_length(private_ok)
         assert run(utcnow()) == 0  # still leased: no other worker sends it meanwhile
         assert receiver.requests == []
+
+
+class TestSendAll:
+    def attempts(self, url: str, count: int) -> list[sender.Attempt]:
+        lease = utcnow()
+        return [
+            sender.Attempt(uuid.uuid4(), url, new_secret(), f"msg_{n}", b"{}", lease)
+            for n in range(count)
+        ]
+
+    def test_lanes_reuse_their_connections_and_keep_the_order(self, private_ok: Settings) -> None:
+        with running_receiver(keep_alive=True) as receiver:
+            attempts = self.attempts(receiver.url, 40)
+            outcomes = asyncio.run(sender.send_all(attempts, private_ok, concurrency=4))
+        assert [o.delivery_id for o in outcomes] == [a.delivery_id for a in attempts]
+        assert all(o.ok for o in outcomes)
+        assert sorted(r.headers["webhook-id"] for r in receiver.requests) == sorted(
+            a.webhook_id for a in attempts
+        )
+        # One kept-alive connection per lane, not one per attempt.
+        assert len({r.peer for r in receiver.requests}) <= 4
+
+    def test_lanes_send_at_once(self, private_ok: Settings) -> None:
+        with running_receiver(keep_alive=True) as receiver:
+            receiver.otherwise = Answer(delay=0.3)
+            started = time.perf_counter()
+            outcomes = asyncio.run(
+                sender.send_all(self.attempts(receiver.url, 8), private_ok, concurrency=8)
+            )
+            elapsed = time.perf_counter() - started
+        assert all(o.ok for o in outcomes)
+        assert elapsed < 8 * 0.3 / 2  # eight slow answers awaited together, not in turn
 
 
 class TestDeliveryLog:
