@@ -107,6 +107,8 @@ def forget(url: str) -> None:
         connection.execute(text("DELETE FROM webhook_delivery"))
         connection.execute(text("DELETE FROM webhook_subscription"))
         connection.execute(text("DELETE FROM outbound_email"))
+        # Not left to ON DELETE CASCADE: this engine does not turn SQLite's foreign keys on.
+        connection.execute(text("DELETE FROM obligation"))
         connection.execute(text("DELETE FROM reporting_cycle"))
         connection.execute(
             text("DELETE FROM event WHERE action LIKE 'cycle.%' OR action LIKE 'obligation.%'")
