@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import i18n
 from app.core.base import utcnow
+from app.core.db import SQLITE_BEGIN_OPTION
 from app.core.vocab import EmailKind, SituationRole, UpdateState
 from app.models import (
     ChecklistItem,
@@ -237,8 +238,22 @@ def queue_digests(session: Session, config: MailConfig, now: datetime) -> int:
 
     Nothing before ``digest_hour`` (UTC). Returns how many digests were queued.
     """
+    due = _due_digests(session, config, now)
+    users = session.scalars(select(User).where(User.id.in_(list(due)))).all() if due else []
+    queued = 0
+    for user in users:
+        key, situations = due[user.id]
+        if _queue(session, config, user, EmailKind.REVIEW_DIGEST, key, {"situations": situations}):
+            queued += 1
+    return queued
+
+
+def _due_digests(
+    session: Session, config: MailConfig, now: datetime
+) -> dict[uuid.UUID, tuple[str, list[dict[str, Any]]]]:
+    """The digests due at ``now`` and not queued yet: each coordinator's key and situations."""
     if now.hour < config.digest_hour:
-        return 0
+        return {}
     day = now.date().isoformat()
     rows = session.execute(
         select(
@@ -273,20 +288,25 @@ def queue_digests(session: Session, config: MailConfig, now: datetime) -> int:
             select(OutboundEmail.dedupe_key).where(OutboundEmail.dedupe_key.in_(keys.values()))
         )
     )
-    todo = [user_id for user_id, key in keys.items() if key not in done]
-    users = session.scalars(select(User).where(User.id.in_(todo))).all() if todo else []
-    queued = 0
-    for user in users:
-        context = {"situations": waiting[user.id]}
-        if _queue(session, config, user, EmailKind.REVIEW_DIGEST, keys[user.id], context):
-            queued += 1
-    return queued
+    return {user_id: (key, waiting[user_id]) for user_id, key in keys.items() if key not in done}
 
 
 def queue_daily_digests(session_factory: SessionFactory, now: datetime) -> int:
-    """The worker's task: queue today's review digests (``queue_digests``) and commit."""
-    with session_factory() as session, session.begin():
+    """The worker's task: queue today's review digests (``queue_digests``) and commit.
+
+    The worker runs it on every pass, and nearly every pass finds the day's digests queued
+    already: it looks first in a transaction that only reads, so that on SQLite it does not
+    take the write lock that requests wait for (a GROUP BY over the pending updates, each
+    pass), and writes only when a digest is due.
+    """
+    with session_factory() as session:
         config = mail_config(session)
         if config is None:
             return 0
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
+        due = bool(_due_digests(session, config, now))
+        session.rollback()
+    if not due:
+        return 0
+    with session_factory() as session, session.begin():
         return queue_digests(session, config, now)
