@@ -145,6 +145,13 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
                     f"| {scenario.name} | {scenario.clients} | {target} | {_num(d['rps'])} | {_ms(d['p50'])} "
                     f"| {_ms(d['p99'])} | {_num(d['cpu_ms_per_request'], 2)} | {_num(d['peak_rss_mb'])} | {vs} |"
                 )
+            if data.get("worker"):
+                w = data["worker"]
+                checks.append(
+                    f"- {scenario.name}: the worker beside it sent {w['emails']:,} e-mails and "
+                    f"{w['webhooks']:,} webhooks ({w['emails_duplicates']} and "
+                    f"{w['webhooks_duplicates']} duplicates)"
+                )
             for goal, met in goals(scenario.name, data["service"], data["baseline"]):
                 checks.append(f"- {'met' if met else 'MISSED'}: {scenario.name}: {goal}")
         lines += ["", "Goals:", *checks, ""]

@@ -47,6 +47,9 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 POSTGRES = os.environ.get(
     "CRRF_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# The seeded databases' names begin with it: two people benchmarking on one PostgreSQL
+# server give theirs different prefixes.
+PREFIX = os.environ.get("CRRF_BENCH_PREFIX", "crrf_bench")
 
 
 # --- processes and their costs -----------------------------------------------------------
@@ -189,7 +192,7 @@ def measure(server: Server, spec: dict[str, Any]) -> dict[str, Any]:
 def database(kind: str, situations: int, updates: int, reseed: bool) -> tuple[str, dict[str, Any]]:
     """A seeded database of this size (reused when it exists), and what the seed printed."""
     VAR.mkdir(parents=True, exist_ok=True)
-    name = f"crrf_bench_{situations}_{updates}"
+    name = f"{PREFIX}_{situations}_{updates}"
     info_file = VAR / f"{kind}-{name}.json"
     # A database without the seed's record was left half-made: make it again.
     reseed = reseed or not info_file.exists()
@@ -336,6 +339,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 for scenario in chosen(args.only):
                     print(f"  {kind}: {scenario.name}", file=sys.stderr, flush=True)
                     results: dict[str, list[dict[str, Any]]] = {"service": [], "baseline": []}
+                    worker: dict[str, Any] = {}  # what a worker beside it sent
                     for _ in range(args.runs):
                         for target, server, build in (
                             ("service", app_server, scenario.app),
@@ -349,7 +353,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                                 "mode": scenario.mode,
                             }
                             beside = (
-                                scenario.beside(url, info)
+                                scenario.beside(server.url, url, info, worker)
                                 if scenario.beside is not None and target == "service"
                                 else contextlib.nullcontext()
                             )
@@ -374,6 +378,8 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                         | {"statuses": _merge(runs)}
                         for target, runs in results.items()
                     }
+                    if worker:
+                        outcome["scenarios"][scenario.name]["worker"] = worker
             for scenario in [s for s in SCENARIOS if s.name in SCALED] if not args.only else ():
                 spec = {
                     "requests": scenario.app(info),

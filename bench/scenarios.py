@@ -18,8 +18,11 @@ class Scenario:
     baseline: Callable[[dict[str, Any]], list[dict[str, Any]]]
     mode: str = "load"
     writes: bool = False  # what it writes is deleted after it (forget_submissions)
-    # What runs beside the service's runs (not the baseline's): (url, info) -> a context.
-    beside: Callable[[str, dict[str, Any]], AbstractContextManager[None]] | None = None
+    # What runs beside each of the service's runs (not the baseline's):
+    # (service url, database url, info, report) -> a context; it may add to report.
+    beside: (
+        Callable[[str, str, dict[str, Any], dict[str, Any]], AbstractContextManager[None]] | None
+    ) = None
 
 
 def auth(info: dict[str, Any], who: str) -> dict[str, str]:
@@ -47,6 +50,12 @@ def _submit_targets(info: dict[str, Any]) -> list[list[str]]:
 
 def _burst_targets(info: dict[str, Any]) -> list[list[str]]:
     return burst.targets(info, set(info["situations"][:READ]))
+
+
+def _worker_beside(
+    service: str, url: str, info: dict[str, Any], report: dict[str, Any]
+) -> AbstractContextManager[None]:
+    return burst.worker_running(service, url, info, set(info["situations"][:READ]), report)
 
 
 def _situation_pages(info: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,6 +86,7 @@ SCENARIOS = [
         ],
         writes=True,
     ),
+    # bench/burst.py: the same submissions, into 50 situations due today, the worker running.
     Scenario(
         "deadline burst",
         burst.CLIENTS,
@@ -94,7 +104,7 @@ SCENARIOS = [
             for _, _, item in _burst_targets(i)
         ],
         writes=True,
-        beside=lambda url, i: burst.worker_running(url, i, set(i["situations"][:READ])),
+        beside=_worker_beside,
     ),
     Scenario(
         "list 43 items",

@@ -289,6 +289,37 @@ class TestObligationReminders:
         assert world.orgs["ngo_a"].name in text and "no ha llegado" in text
         assert f"/situations/{world.s1.id}/items/5a" in text
 
+    def test_a_transactions_reminders_load_their_situation_once(
+        self,
+        mail_db: Session,
+        world: World,
+        statements: list[str],
+        sink: SmtpSink,
+        sessions: SessionFactory,
+    ) -> None:
+        partner = world.users["partner_a"]
+        due = date(2027, 3, 31)
+        codes = ["5a", "5b", "5c", "6a"]
+        statements.clear()
+        for code in codes:
+            after = {**self.obligation(world, due), "code": code}
+            record(
+                mail_db, SYSTEM, situation_id=world.s1.id, action="obligation.overdue", after=after
+            )
+        mail_db.flush()
+        loads = [
+            sql
+            for sql in statements
+            if sql.lstrip().startswith("SELECT")
+            and ("FROM checklist_item" in sql or "JOIN membership" in sql)
+        ]
+        assert len(loads) == 2  # the titles and the members, for the four reminders
+        assert send_due_emails(sessions, utcnow()) == 4
+        assert {m["To"] for m in sink.received()} == {partner.email}
+        assert sorted(m["Subject"] for m in sink.received()) == sorted(
+            f"A report on {code} is overdue" for code in codes
+        )
+
     def test_an_event_it_cannot_read_queues_nothing(self, mail_db: Session, world: World) -> None:
         record(
             mail_db,

@@ -25,6 +25,7 @@ from app.events.service import SYSTEM
 from app.i18n import catalogs
 from app.models import OutboundEmail, User
 from app.notify import outbox
+from app.notify.service import queue_daily_digests
 from app.ops import metrics
 from app.updates import service as updates_service
 from app.worker import BackgroundWorker, run_once, worker_sessions
@@ -299,6 +300,27 @@ def test_two_workers_drain_a_queue_sending_each_message_once(
     assert len(subjects) == 200 and len(set(subjects)) == 200
     assert len({m["Message-ID"] for m in sink.received()}) == 200
     assert {row.state for row in rows(sessions)} == {EmailState.SENT}
+
+
+def test_a_pass_with_no_digest_due_leaves_the_write_lock_to_others(
+    database: tuple[str, World], sink: SmtpSink
+) -> None:
+    """On SQLite the digest task looks before it takes the write lock: a request holding it
+    (here another connection) does not make the worker wait, nor the worker the request."""
+    url, _ = database  # every update reviewed: no digest is due
+    settings = mail_settings(url, sink.url).model_copy(update={"sqlite_busy_timeout_ms": 100})
+    catalogs.load()
+    engine, sessions = worker_sessions(settings)
+    other = make_engine(url, settings)
+    try:
+        with other.connect().execution_options(crrf_sqlite_begin="IMMEDIATE") as holder:
+            holder.begin()
+            holder.exec_driver_sql("DELETE FROM outbound_email")  # a writer, mid-transaction
+            assert queue_daily_digests(sessions, utcnow().replace(hour=12)) == 0
+            holder.rollback()
+    finally:
+        other.dispose()
+        engine.dispose()
 
 
 def test_the_queue_depth_is_read_from_the_database(

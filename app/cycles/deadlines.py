@@ -79,7 +79,9 @@ def _pending(session: Session, today: date) -> Any:
             rules.open_cycle_clause(today),
             wanted,
         )
-        .order_by(due_date, Obligation.id)
+        # Situation by situation: a pass's reminders share their situation's rows, which
+        # the mail layer loads once per transaction (``notify.service._reminder_rows``).
+        .order_by(due_date, Obligation.situation_id, Obligation.organisation_id, Obligation.id)
         .with_for_update(of=Obligation, skip_locked=True)
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app import i18n
 from app.core.base import utcnow
+from app.core.db import SQLITE_BEGIN_OPTION
 from app.core.vocab import EmailKind, SituationRole, UpdateState
 from app.models import (
     ChecklistItem,
@@ -117,31 +118,13 @@ def _obligation(session: Session, config: MailConfig, event: Event, kind: EmailK
         due_date = date.fromisoformat(str(after["due_date"]))
     except (KeyError, ValueError):
         return  # not an obligation reminder this code knows how to read
-    situation = session.get(Situation, event.situation_id)
-    organisation = session.get(Organisation, organisation_id)
-    if situation is None or organisation is None:
+    found = _reminder_rows(session, event.situation_id, organisation_id)
+    if found is None:
         return
-    item = session.scalar(
-        select(ChecklistItem).where(
-            ChecklistItem.situation_id == situation.id, ChecklistItem.code == code
-        )
-    )
-    recipients = session.scalars(
-        select(User)
-        .join(
-            Membership,
-            and_(Membership.user_id == User.id, Membership.situation_id == situation.id),
-        )
-        .where(
-            User.organisation_id == organisation_id,
-            User.is_active.is_(True),
-            Membership.role.in_(REPORTING_ROLES),
-        )
-        .order_by(User.id)
-    ).all()
+    situation, organisation, titles, recipients = found
     context = {
         "code": code,
-        "title": item.title if item else code,
+        "title": titles.get(code, code),
         "situation": situation.name,
         "organisation": organisation.name,
         "due_date": due_date,
@@ -151,6 +134,67 @@ def _obligation(session: Session, config: MailConfig, event: Event, kind: EmailK
         # Once per obligation and due date: a repeated event sends nothing more.
         key = f"{kind.value}:{obligation_id}:{due_date.isoformat()}:{user.id}"
         _queue(session, config, user, kind, key, context)
+
+
+# session.info key: the rows a transaction's reminders share (``_reminder_rows``).
+_REMINDER_ROWS = "notify.reminder_rows"
+# A situation, its item titles by code, and its reporting members by organisation.
+SituationRows = tuple[Situation, dict[str, str], dict[uuid.UUID, list[User]]]
+
+
+def _reminder_rows(
+    session: Session, situation_id: uuid.UUID, organisation_id: uuid.UUID
+) -> tuple[Situation, Organisation, dict[str, str], list[User]] | None:
+    """The situation, the organisation, the situation's item titles by code and the
+    organisation's recipients there, loaded once per transaction and situation.
+
+    A deadline pass records a hundred reminders, a few situations' worth (``run_deadlines``
+    takes them situation by situation); loaded per event, these rows were two thirds of
+    its time (the identity map holds rows weakly, so each event loaded them again), all
+    of it inside the transaction that SQLite's other writers wait for. They are kept for
+    the current transaction only.
+    """
+    transaction = session.get_transaction()
+    kept = session.info.get(_REMINDER_ROWS)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_REMINDER_ROWS] = (transaction, {}, {})
+    situations: dict[uuid.UUID, SituationRows | None] = kept[1]
+    organisations: dict[uuid.UUID, Organisation | None] = kept[2]
+    if situation_id not in situations:
+        situations[situation_id] = _situation_rows(session, situation_id)
+    if organisation_id not in organisations:
+        organisations[organisation_id] = session.get(Organisation, organisation_id)
+    rows, organisation = situations[situation_id], organisations[organisation_id]
+    if rows is None or organisation is None:
+        return None
+    situation, titles, members = rows
+    return situation, organisation, titles, members.get(organisation_id, [])
+
+
+def _situation_rows(session: Session, situation_id: uuid.UUID) -> SituationRows | None:
+    situation = session.get(Situation, situation_id)
+    if situation is None:
+        return None
+    titles = dict(
+        session.execute(
+            select(ChecklistItem.code, ChecklistItem.title).where(
+                ChecklistItem.situation_id == situation_id
+            )
+        ).all()
+    )
+    members: dict[uuid.UUID, list[User]] = {}
+    for user in session.scalars(
+        select(User)
+        .join(
+            Membership,
+            and_(Membership.user_id == User.id, Membership.situation_id == situation_id),
+        )
+        .where(User.is_active.is_(True), Membership.role.in_(REPORTING_ROLES))
+        .order_by(User.id)
+    ):
+        if user.organisation_id is not None:
+            members.setdefault(user.organisation_id, []).append(user)
+    return situation, titles, members
 
 
 def _invitation_key(invitation: Invitation) -> str:
@@ -194,8 +238,22 @@ def queue_digests(session: Session, config: MailConfig, now: datetime) -> int:
 
     Nothing before ``digest_hour`` (UTC). Returns how many digests were queued.
     """
+    due = _due_digests(session, config, now)
+    users = session.scalars(select(User).where(User.id.in_(list(due)))).all() if due else []
+    queued = 0
+    for user in users:
+        key, situations = due[user.id]
+        if _queue(session, config, user, EmailKind.REVIEW_DIGEST, key, {"situations": situations}):
+            queued += 1
+    return queued
+
+
+def _due_digests(
+    session: Session, config: MailConfig, now: datetime
+) -> dict[uuid.UUID, tuple[str, list[dict[str, Any]]]]:
+    """The digests due at ``now`` and not queued yet: each coordinator's key and situations."""
     if now.hour < config.digest_hour:
-        return 0
+        return {}
     day = now.date().isoformat()
     rows = session.execute(
         select(
@@ -230,20 +288,25 @@ def queue_digests(session: Session, config: MailConfig, now: datetime) -> int:
             select(OutboundEmail.dedupe_key).where(OutboundEmail.dedupe_key.in_(keys.values()))
         )
     )
-    todo = [user_id for user_id, key in keys.items() if key not in done]
-    users = session.scalars(select(User).where(User.id.in_(todo))).all() if todo else []
-    queued = 0
-    for user in users:
-        context = {"situations": waiting[user.id]}
-        if _queue(session, config, user, EmailKind.REVIEW_DIGEST, keys[user.id], context):
-            queued += 1
-    return queued
+    return {user_id: (key, waiting[user_id]) for user_id, key in keys.items() if key not in done}
 
 
 def queue_daily_digests(session_factory: SessionFactory, now: datetime) -> int:
-    """The worker's task: queue today's review digests (``queue_digests``) and commit."""
-    with session_factory() as session, session.begin():
+    """The worker's task: queue today's review digests (``queue_digests``) and commit.
+
+    The worker runs it on every pass, and nearly every pass finds the day's digests queued
+    already: it looks first in a transaction that only reads, so that on SQLite it does not
+    take the write lock that requests wait for (a GROUP BY over the pending updates, each
+    pass), and writes only when a digest is due.
+    """
+    with session_factory() as session:
         config = mail_config(session)
         if config is None:
             return 0
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
+        due = bool(_due_digests(session, config, now))
+        session.rollback()
+    if not due:
+        return 0
+    with session_factory() as session, session.begin():
         return queue_digests(session, config, now)
