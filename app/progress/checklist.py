@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, aliased
 from app.checklist import flags
 from app.core.vocab import ItemStatus, PillarCode
 from app.models import ChecklistItem, Event, Organisation, Situation, Update
-from app.reporting.service import _state_as_of
+from app.reporting.service import state_as_of
 from app.templates.model import localise
 from app.templates.registry import TemplateRegistry
 
@@ -60,7 +60,7 @@ def elements(
 ) -> list[ElementLine]:
     """Every item of the situation in checklist order: its state at ``end`` and its moves
     between ``start`` and ``end``."""
-    state = _state_as_of(situation.id, end)
+    state = state_as_of(situation.id, end)
     rows = session.execute(
         select(
             ChecklistItem.id,

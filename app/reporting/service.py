@@ -130,7 +130,7 @@ NOW_STATE = StateColumns(
 )
 
 
-def _state_as_of(situation_id: Any, moment: Any) -> Any:
+def state_as_of(situation_id: Any, moment: Any) -> Any:
     """Each item's state at ``moment``, from the last version event before it."""
     last_version = (
         select(Event.item_id, func.max(Event.item_version).label("version"))
@@ -216,7 +216,7 @@ def _summary_query(
             .where(ChecklistItem.situation_id == situation_id)
             .group_by(ChecklistItem.pillar)
         )
-    source = _state_as_of(situation_id, moment)
+    source = state_as_of(situation_id, moment)
     state = StateColumns(
         source.c.status,
         source.c.target_date,
