@@ -9,9 +9,10 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.core.prepared import prepared
 from app.core.vocab import SituationRole
 from app.models import Membership, Situation, User
 
@@ -47,11 +48,8 @@ def with_user_by_hash(
     One look-up for every secret kept as a hash: API tokens, invitation links, dashboard
     sessions.
     """
-    row = session.execute(
-        select(model, User)
-        .join(User, User.id == model.user_id)
-        .where(hash_column == hash_token(secret))
-    ).first()
+    stmt = _by_hash(model, hash_column.key)
+    row = session.execute(stmt, {"hash": hash_token(secret)}).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -64,14 +62,31 @@ def with_user_and_access_by_hash(
 ) -> tuple[Any, User, Situation | None, SituationRole | None] | None:
     """``with_user_by_hash``, with situation ``situation_id`` (``None`` if there is none) and
     the user's role in it (``None`` if not a member), in the same statement."""
-    row = session.execute(
+    stmt = _by_hash_with_access(model, hash_column.key)
+    row = session.execute(stmt, {"hash": hash_token(secret), "situation_id": situation_id}).first()
+    return (row[0], row[1], row[2], row[3]) if row is not None else None
+
+
+@prepared
+def _by_hash(model: Any, hash_column: str) -> Select[Any]:
+    """The row of ``model`` with the hash ``hash``, and its user."""
+    return (
+        select(model, User)
+        .join(User, User.id == model.user_id)
+        .where(getattr(model, hash_column) == bindparam("hash"))
+    )
+
+
+@prepared
+def _by_hash_with_access(model: Any, hash_column: str) -> Select[Any]:
+    """``_by_hash``, with situation ``situation_id`` and the user's role in it."""
+    return (
         select(model, User, Situation, Membership.role)
         .join(User, User.id == model.user_id)
-        .outerjoin(Situation, Situation.id == situation_id)
+        .outerjoin(Situation, Situation.id == bindparam("situation_id"))
         .outerjoin(
             Membership,
             and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
         )
-        .where(hash_column == hash_token(secret))
-    ).first()
-    return (row[0], row[1], row[2], row[3]) if row is not None else None
+        .where(getattr(model, hash_column) == bindparam("hash"))
+    )

@@ -6,12 +6,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, exists, func, literal, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from app.checklist import flags
 from app.core.base import UTCDateTime
 from app.core.errors import NotFound
+from app.core.prepared import prepared
 from app.core.vocab import ItemStatus, OrganisationType, OwnerRole, PillarCode
 from app.models import ChecklistItem, ItemOwner, Membership, Organisation, Situation
 
@@ -147,17 +159,28 @@ def item_ref(
     The organisation ``reporter_id`` (the submitter's) rides along, joined on its id alone
     (one round trip fewer), as ``reporter``.
     """
-    rows = session.execute(
-        select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id, Organisation)
-        .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
-        .outerjoin(Organisation, Organisation.id == reporter_id)
-        .where(ChecklistItem.situation_id == situation_id, ChecklistItem.code == code)
-    ).all()
+    values = {"situation_id": situation_id, "code": code, "reporter_id": reporter_id}
+    rows = session.execute(_item_ref_statement(), values).all()
     if not rows:
         raise NotFound("No such item in this situation.")
     item_id, version, _, reporter = rows[0]
     owners = frozenset(row[2] for row in rows if row[2] is not None)
     return ItemRef(item_id, situation_id, code, version, owners, reporter)
+
+
+@prepared
+def _item_ref_statement() -> Select[uuid.UUID, int, uuid.UUID, Organisation]:
+    """``item_ref``'s query: item ``code`` of ``situation_id``, its owners, and the
+    organisation ``reporter_id`` (none joined when it is ``None``)."""
+    return (
+        select(ChecklistItem.id, ChecklistItem.version, ItemOwner.organisation_id, Organisation)
+        .outerjoin(ItemOwner, ItemOwner.item_id == ChecklistItem.id)
+        .outerjoin(Organisation, Organisation.id == bindparam("reporter_id"))
+        .where(
+            ChecklistItem.situation_id == bindparam("situation_id"),
+            ChecklistItem.code == bindparam("code"),
+        )
+    )
 
 
 def get_item(

@@ -17,11 +17,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.core.base import utcnow
 from app.core.errors import CycleClosed
+from app.core.prepared import prepared
 from app.core.vocab import ObligationState, OwnerRole, UpdateState
 from app.cycles import rules
 from app.events.service import Actor, record
@@ -172,15 +173,8 @@ def check_report(
     start, end = period
     # Shared locks: a cycle being closed waits for the reports in flight, and a report waits
     # for a closing in flight (PostgreSQL; SQLite has a single writer anyway).
-    cycles = session.scalars(
-        select(ReportingCycle)
-        .where(
-            ReportingCycle.situation_id == situation_id,
-            ReportingCycle.period_start <= start,
-            ReportingCycle.period_end >= end,
-        )
-        .with_for_update(read=True)
-    ).all()
+    values = {"situation_id": situation_id, "start": start, "end": end}
+    cycles = session.scalars(_cycles_holding(), values).all()
     for cycle in cycles:
         if not rules.cycle_is_open(cycle.state, cycle.closes_on, cycle.reopened_at, today):
             raise CycleClosed(cycle.name, cycle.closes_on, by_coordinator=today <= cycle.closes_on)
@@ -191,21 +185,46 @@ def fulfil(session: Session, update: Update, cycles: list[ReportingCycle]) -> No
     """Let a new update fulfil its organisation's obligations on the item in ``cycles``."""
     if not cycles or update.organisation_id is None:
         return
-    obligations = session.scalars(
-        select(Obligation)
-        .where(
-            Obligation.item_id == update.item_id,
-            Obligation.organisation_id == update.organisation_id,
-            Obligation.cycle_id.in_([c.id for c in cycles]),
-        )
-        .with_for_update()
-    ).all()
+    values = {
+        "item_id": update.item_id,
+        "organisation_id": update.organisation_id,
+        "cycle_ids": [c.id for c in cycles],
+    }
+    obligations = session.scalars(_obligations_in(), values).all()
     accepted = update.state is UpdateState.ACCEPTED
     for obligation in obligations:
         if obligation.state in (*rules.OWED, ObligationState.SUBMITTED):
             obligation.state = ObligationState.ACCEPTED if accepted else ObligationState.SUBMITTED
             obligation.update_id = update.id
     session.flush()
+
+
+@prepared
+def _cycles_holding() -> Select[ReportingCycle]:
+    """The cycles of ``situation_id`` whose period holds ``start`` to ``end``, share-locked."""
+    return (
+        select(ReportingCycle)
+        .where(
+            ReportingCycle.situation_id == bindparam("situation_id"),
+            ReportingCycle.period_start <= bindparam("start"),
+            ReportingCycle.period_end >= bindparam("end"),
+        )
+        .with_for_update(read=True)
+    )
+
+
+@prepared
+def _obligations_in() -> Select[Obligation]:
+    """The obligations of ``organisation_id`` on ``item_id`` in the cycles ``cycle_ids``, locked."""
+    return (
+        select(Obligation)
+        .where(
+            Obligation.item_id == bindparam("item_id"),
+            Obligation.organisation_id == bindparam("organisation_id"),
+            Obligation.cycle_id.in_(bindparam("cycle_ids", expanding=True)),
+        )
+        .with_for_update()
+    )
 
 
 def follow_review(session: Session, update: Update) -> None:

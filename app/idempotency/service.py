@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.base import utcnow
 from app.core.errors import Conflict, Unprocessable, field_error
+from app.core.prepared import prepared
 from app.models import IdempotencyKey
 
 KEY_TTL = timedelta(hours=72)
@@ -67,13 +68,7 @@ def look_up(
     now: datetime,
 ) -> StoredResponse | Reservation:
     """Return the stored response for a retry, or a reservation for a new request."""
-    row = session.scalar(
-        select(IdempotencyKey).where(
-            IdempotencyKey.user_id == user_id,
-            IdempotencyKey.scope == scope,
-            IdempotencyKey.key == key,
-        )
-    )
+    row = session.scalar(_key_statement(), {"user_id": user_id, "scope": scope, "key": key})
     if row is not None and row.expires_at > now:
         if row.request_hash != fingerprint:
             raise Unprocessable(
@@ -92,6 +87,16 @@ def look_up(
     return Reservation(user_id, scope, key, fingerprint, now)
 
 
+@prepared
+def _key_statement() -> Select[IdempotencyKey]:
+    """The key ``key`` of user ``user_id`` on route ``scope``."""
+    return select(IdempotencyKey).where(
+        IdempotencyKey.user_id == bindparam("user_id"),
+        IdempotencyKey.scope == bindparam("scope"),
+        IdempotencyKey.key == bindparam("key"),
+    )
+
+
 def store(
     session: Session,
     reservation: Reservation,
@@ -100,21 +105,20 @@ def store(
     headers: dict[str, str],
 ) -> None:
     """Keep the response with its key; a racing request with the same key loses (409)."""
-    session.add(
-        IdempotencyKey(
-            user_id=reservation.user_id,
-            scope=reservation.scope,
-            key=reservation.key,
-            request_hash=reservation.fingerprint,
-            status_code=status_code,
-            response_body=body,
-            response_headers=headers,
-            created_at=reservation.now,
-            expires_at=reservation.now + KEY_TTL,
-        )
-    )
+    values = {
+        "user_id": reservation.user_id,
+        "scope": reservation.scope,
+        "key": reservation.key,
+        "request_hash": reservation.fingerprint,
+        "status_code": status_code,
+        "response_body": body,
+        "response_headers": headers,
+        "created_at": reservation.now,
+        "expires_at": reservation.now + KEY_TTL,
+    }
     try:
-        session.flush()
+        # One INSERT, not the unit of work: nothing reads the key back in this request.
+        session.execute(insert(IdempotencyKey), values)
     except IntegrityError:
         raise Conflict(
             "A request with this Idempotency-Key was processed at the same time: "

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from app.auth.permissions import Permission
 from app.auth.policies import update_scope
 from app.checklist import flags
 from app.checklist.service import has_lead_clause, stale_threshold
+from app.core.prepared import prepared
 from app.core.vocab import ItemStatus, PillarCode
 from app.cycles.figures import ReportingScope, reporting_figures
 from app.funding import figures as money
@@ -183,12 +183,11 @@ def _pending_review(item_id: Any, moment: Any, organisation: Any) -> ColumnEleme
     return func.coalesce(func.sum(waiting), 0).label("pending_review")
 
 
-@cache
+@prepared
 def _summary_statement(*, now: bool, by_organisation: bool) -> Select[Any]:
-    """``_summary_query`` built once per shape, its values bound when it runs
-    (``situation_id``, ``moment``, ``today``, ``threshold``, ``organisation``): building
-    these aggregates' SQL cost more than running it (the summary's p50 goal, bench
-    "situation summary")."""
+    """``_summary_query`` with its values bound when it runs (``situation_id``, ``moment``,
+    ``today``, ``threshold``, ``organisation``): building these aggregates' SQL cost more
+    than running it (the summary's p50 goal, bench "situation summary")."""
     return _summary_query(
         bindparam("situation_id"),
         moment=bindparam("moment"),

@@ -8,10 +8,11 @@ rolled-back change sends nothing and a committed one is never lost.
 import uuid
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from app.core.base import utcnow
+from app.core.prepared import prepared
 from app.core.schemas import jsonable
 from app.core.vocab import DeliveryState, WebhookEventType
 from app.models import ChecklistItem, Event, Update, WebhookDelivery, WebhookSubscription
@@ -36,6 +37,15 @@ def webhook_id(event_id: uuid.UUID) -> str:
     return f"msg_{event_id.hex}"
 
 
+@prepared
+def _active_subscriptions() -> Select[WebhookSubscription]:
+    """The active subscriptions of situation ``situation_id``."""
+    return select(WebhookSubscription).where(
+        WebhookSubscription.situation_id == bindparam("situation_id"),
+        WebhookSubscription.active.is_(True),
+    )
+
+
 def on_event(session: Session, event: Event) -> list[WebhookDelivery]:
     """Queue the event for every active subscription of its situation that wants its type."""
     event_type = EVENT_TYPES.get(event.action)
@@ -46,10 +56,7 @@ def on_event(session: Session, event: Event) -> list[WebhookDelivery]:
         subscriptions = [
             subscription
             for subscription in session.scalars(
-                select(WebhookSubscription).where(
-                    WebhookSubscription.situation_id == event.situation_id,
-                    WebhookSubscription.active.is_(True),
-                )
+                _active_subscriptions(), {"situation_id": event.situation_id}
             )
             if event_type.value in subscription.event_types
         ]
