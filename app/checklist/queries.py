@@ -113,6 +113,14 @@ def items_fingerprint(session: Session, situation_id: uuid.UUID) -> tuple[Any, .
     their organisations' summed versions (every change to an organisation makes a new
     version). One statement (``app.checklist.list_cache``).
     """
+    row = session.execute(_fingerprint_statement(), {"situation_id": situation_id}).one()
+    return tuple(row)
+
+
+@prepared
+def _fingerprint_statement() -> Select[Any]:
+    """``items_fingerprint``'s query, for situation ``situation_id``."""
+    situation_id: Any = bindparam("situation_id")
 
     def over_owners(column: Any) -> Any:
         return (
@@ -124,16 +132,13 @@ def items_fingerprint(session: Session, situation_id: uuid.UUID) -> tuple[Any, .
             .scalar_subquery()
         )
 
-    row = session.execute(
-        select(
-            func.count(ChecklistItem.id),
-            func.coalesce(func.sum(ChecklistItem.version), 0),
-            func.max(ChecklistItem.updated_at),
-            over_owners(func.count()),
-            over_owners(func.coalesce(func.sum(Organisation.version), 0)),
-        ).where(ChecklistItem.situation_id == situation_id)
-    ).one()
-    return tuple(row)
+    return select(
+        func.count(ChecklistItem.id),
+        func.coalesce(func.sum(ChecklistItem.version), 0),
+        func.max(ChecklistItem.updated_at),
+        over_owners(func.count()),
+        over_owners(func.coalesce(func.sum(Organisation.version), 0)),
+    ).where(ChecklistItem.situation_id == situation_id)
 
 
 @dataclass(frozen=True)
