@@ -322,9 +322,10 @@ def _summary(runs: list[dict[str, Any]], key: str) -> dict[str, float] | None:
 
 def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     scales = [10, 100] if args.quick else [10, 100, 1000]
-    if args.only:
+    if args.only and not args.scaling:
         scales = scales[-1:]
     main_scale = scales[-1]
+    scaled = not args.only or args.scaling
     outcome: dict[str, Any] = {"scenarios": {}, "scaling": {}}
     for situations in scales:
         url, info = database(kind, situations, situations * 1000, args.reseed)
@@ -380,7 +381,7 @@ def run_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                     }
                     if worker:
                         outcome["scenarios"][scenario.name]["worker"] = worker
-            for scenario in [s for s in SCENARIOS if s.name in SCALED] if not args.only else ():
+            for scenario in [s for s in SCENARIOS if s.name in SCALED] if scaled else ():
                 spec = {
                     "requests": scenario.app(info),
                     "clients": 1,
@@ -420,6 +421,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         help="comma-separated words: run the scenarios whose names contain one (e.g. 'summary,roll-up'), "
         "at the largest scale, without the scaling table",
+    )
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="with --only: measure the scaling table too (one client at every scale)",
     )
     parser.add_argument("--reseed", action="store_true", help="regenerate the databases")
     args = parser.parse_args(argv)
