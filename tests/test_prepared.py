@@ -11,6 +11,7 @@ from app.auth.tokens import _by_hash, _by_hash_with_access, with_user_and_access
 from app.checklist.queries import _fingerprint_statement, _item_ref_statement, item_ref
 from app.core.prepared import prepared
 from app.cycles.obligations import _cycles_holding, _obligations_in
+from app.funding.figures import _by_item_statement
 from app.idempotency.service import _key_statement
 from app.models import ApiToken, WebSession
 from app.reporting.service import _summary_statement
@@ -26,6 +27,7 @@ BUILDERS: list[tuple[str, Any, set[str]]] = [
     ),
     ("item", _item_ref_statement, {"situation_id", "code", "reporter_id"}),
     ("item list fingerprint", _fingerprint_statement, {"situation_id"}),
+    ("funding by item", _by_item_statement, {"situation_id"}),
     ("idempotency key", _key_statement, {"user_id", "scope", "key"}),
     ("cycles", _cycles_holding, {"situation_id", "start", "end"}),
     ("obligations", _obligations_in, {"item_id", "organisation_id", "cycle_ids"}),

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
 
 from app.core.money import from_cents
+from app.core.prepared import prepared
 from app.funding.refs import Funding, FundingOfItem
 from app.models import ChecklistItem, ItemFunding
 
@@ -96,14 +97,20 @@ def _totals(row: Any) -> Totals:
     return Totals(*(int(cents or 0) for cents in row))
 
 
-def by_item(session: Session, situation_id: Any) -> dict[tuple[int, str, str], Totals]:
+def by_item(session: Session, situation_id: uuid.UUID) -> dict[tuple[int, str, str], Totals]:
     """Per item of the situation with any money: (position, code, pillar) → Totals."""
-    rows = session.execute(
+    rows = session.execute(_by_item_statement(), {"situation_id": situation_id}).all()
+    return {(row[0], row[1], str(row[2])): _totals(row[3:]) for row in rows}
+
+
+@prepared
+def _by_item_statement() -> Select[*tuple[Any, ...]]:
+    """``by_item``'s query, for situation ``situation_id``."""
+    return (
         select(ChecklistItem.sort_order, ChecklistItem.code, ChecklistItem.pillar, *_SUMS)
         .join(ChecklistItem, ChecklistItem.id == ItemFunding.item_id)
-        .where(ItemFunding.situation_id == situation_id)
-    ).all()
-    return {(row[0], row[1], str(row[2])): _totals(row[3:]) for row in rows}
+        .where(ItemFunding.situation_id == bindparam("situation_id"))
+    )
 
 
 def of_item(session: Session, item_id: uuid.UUID) -> Totals:
@@ -125,7 +132,7 @@ class SummaryFunding:
         return self.pillars.get(code) or Totals().funding()
 
 
-def summary_funding(session: Session, situation_id: Any) -> SummaryFunding:
+def summary_funding(session: Session, situation_id: uuid.UUID) -> SummaryFunding:
     """The funding figures of a situation's summary."""
     items = by_item(session, situation_id)
     pillars: dict[str, Totals] = defaultdict(Totals)
