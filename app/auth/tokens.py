@@ -81,12 +81,11 @@ def _by_hash(model: Any, hash_column: str) -> Select[Any]:
 def _by_hash_with_access(model: Any, hash_column: str) -> Select[Any]:
     """``_by_hash``, with situation ``situation_id`` and the user's role in it."""
     return (
-        select(model, User, Situation, Membership.role)
-        .join(User, User.id == model.user_id)
+        _by_hash(model, hash_column)
+        .add_columns(Situation, Membership.role)
         .outerjoin(Situation, Situation.id == bindparam("situation_id"))
         .outerjoin(
             Membership,
             and_(Membership.situation_id == Situation.id, Membership.user_id == User.id),
         )
-        .where(getattr(model, hash_column) == bindparam("hash"))
     )
