@@ -169,6 +169,25 @@ class TestFlagsFollowTheClock:
         )
         return [item.model_dump(mode="json") for item in page.items]
 
+    def test_an_item_whose_flags_did_not_move_is_sent_as_cached(
+        self, db: Session, world: World, registry: TemplateRegistry
+    ) -> None:
+        cache = ItemListCache(8)
+
+        def items(days_later: int) -> list[Any]:
+            now = utcnow() + timedelta(days=days_later)
+            filters = listing.ItemFilters()
+            page = listing.items_page(
+                db, world.s1, registry, cache, filters, cursor=None, limit=200, now=now
+            )
+            return page.items
+
+        first, again = items(0), items(0)
+        assert all(a is b for a, b in zip(first, again, strict=True))
+        later = items(world.s1.stale_after_days + 1)
+        assert not any(a is b for a, b in zip(first, later, strict=True))
+        assert all(item.flags.stale for item in later)
+
     def test_flags_follow_the_clock_and_the_sql_filter_agrees(
         self, db: Session, world: World, registry: TemplateRegistry
     ) -> None:

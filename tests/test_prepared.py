@@ -8,13 +8,21 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.tokens import _by_hash, _by_hash_with_access, with_user_and_access_by_hash
-from app.checklist.queries import _fingerprint_statement, _item_ref_statement, item_ref
+from app.checklist.queries import (
+    _fingerprint_statement,
+    _item_ref_statement,
+    _owning_statement,
+    item_ref,
+)
 from app.core.prepared import prepared
+from app.cycles.figures import _current_cycle_statement
 from app.cycles.obligations import _cycles_holding, _obligations_in
+from app.frameworks.service import _adoptions_statement
 from app.funding.figures import _by_item_statement
 from app.idempotency.service import _key_statement
 from app.models import ApiToken, WebSession
 from app.reporting.service import _summary_statement
+from app.situations.service import _population_statement
 from app.webhooks.outbox import _active_subscriptions
 from tests.factories import World
 
@@ -28,8 +36,12 @@ BUILDERS: list[tuple[str, Any, set[str]]] = [
     ("item", _item_ref_statement, {"situation_id", "code", "reporter_id"}),
     ("item list fingerprint", _fingerprint_statement, {"situation_id"}),
     ("funding by item", _by_item_statement, {"situation_id"}),
+    ("owning organisations", _owning_statement, {"situation_id"}),
+    ("population", _population_statement, {"situation_id"}),
+    ("adoptions", _adoptions_statement, {"situation_id"}),
     ("idempotency key", _key_statement, {"user_id", "scope", "key"}),
     ("cycles", _cycles_holding, {"situation_id", "start", "end"}),
+    ("current cycle", _current_cycle_statement, {"situation_id", "today"}),
     ("obligations", _obligations_in, {"item_id", "organisation_id", "cycle_ids"}),
     ("subscriptions", _active_subscriptions, {"situation_id"}),
     (

@@ -91,24 +91,23 @@ def _render(
 def _with_fresh_flags(
     situation: Situation, items: tuple[ItemRead, ...], now: datetime
 ) -> list[ItemRead]:
-    """Cached items with their flags computed now: the clock moves them, not the data."""
+    """Cached items with their flags computed now: the clock moves them, not the data.
+
+    An item whose flags have not moved is sent as it was cached (copying 43 items on every
+    read cost a quarter of a cached list's work: bench "list 43 items")."""
     threshold = flags.stale_threshold(now, situation.stale_after_days)
     today = now.date()
-    return [
-        item.model_copy(
-            update={
-                "flags": ItemFlags(
-                    **flags.python_flags(
-                        status=item.status,
-                        target_date=item.target_date,
-                        has_lead=item.lead is not None,
-                        last_accepted_at=item.last_accepted_update_at,
-                        created_at=item.created_at,
-                        today=today,
-                        stale_threshold=threshold,
-                    )
-                )
-            }
+    fresh = []
+    for item in items:
+        now_flags = flags.python_flags(
+            status=item.status,
+            target_date=item.target_date,
+            has_lead=item.lead is not None,
+            last_accepted_at=item.last_accepted_update_at,
+            created_at=item.created_at,
+            today=today,
+            stale_threshold=threshold,
         )
-        for item in items
-    ]
+        moved = any(getattr(item.flags, name) != value for name, value in now_flags.items())
+        fresh.append(item.model_copy(update={"flags": ItemFlags(**now_flags)}) if moved else item)
+    return fresh

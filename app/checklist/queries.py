@@ -211,19 +211,24 @@ def owning_organisations(
 ) -> Sequence[Row[uuid.UUID, str, str | None, OrganisationType]]:
     """The organisations that own any item of the situation, by name: their id, name,
     acronym and type (the columns a mention needs, not whole rows: a page lists a hundred)."""
+    return session.execute(_owning_statement(), {"situation_id": situation_id}).all()
+
+
+@prepared
+def _owning_statement() -> Select[uuid.UUID, str, str | None, OrganisationType]:
+    """``owning_organisations``' query, for situation ``situation_id`` (every situation page
+    asks it: bench "situation page")."""
     return (
-        session.execute(
-            select(Organisation.id, Organisation.name, Organisation.acronym, Organisation.type)
-            .where(
-                Organisation.id.in_(
-                    select(ItemOwner.organisation_id)
-                    .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
-                    .where(ChecklistItem.situation_id == situation_id)
-                )
+        select(Organisation.id, Organisation.name, Organisation.acronym, Organisation.type)
+        .where(
+            Organisation.id.in_(
+                select(ItemOwner.organisation_id)
+                .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+                .where(ChecklistItem.situation_id == bindparam("situation_id"))
             )
-            .order_by(Organisation.name_key, Organisation.id)
         )
-    ).all()
+        .order_by(Organisation.name_key, Organisation.id)
+    )
 
 
 OWNED_SHOWN = 200

@@ -9,13 +9,14 @@ the on-time share). A cycle's due date is one day for all its obligations, so wh
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.access import SituationAccess
 from app.auth.policies import obligation_scope
+from app.core.prepared import prepared
 from app.core.vocab import ObligationState
 from app.cycles import rules
 from app.cycles.schemas import OrganisationReporting, ReportingFigures
@@ -44,10 +45,22 @@ class ReportingScope:
 
 def current_cycle(session: Session, situation_id: uuid.UUID, today: date) -> ReportingCycle | None:
     """The open cycle whose period holds today, else the open one that starts last."""
+    values = {"situation_id": situation_id, "today": today}
+    return session.scalar(_current_cycle_statement(), values)
+
+
+@prepared
+def _current_cycle_statement() -> Select[ReportingCycle]:
+    """``current_cycle``'s query, for situation ``situation_id`` on day ``today``: every
+    summary asks it (the summary's p50 goal, bench "situation summary")."""
+    today: Any = bindparam("today", type_=Date)
     holds_today = and_(ReportingCycle.period_start <= today, ReportingCycle.period_end >= today)
-    return session.scalar(
+    return (
         select(ReportingCycle)
-        .where(ReportingCycle.situation_id == situation_id, rules.open_cycle_clause(today))
+        .where(
+            ReportingCycle.situation_id == bindparam("situation_id"),
+            rules.open_cycle_clause(today),
+        )
         .order_by(
             case((holds_today, 0), else_=1),
             ReportingCycle.period_start.desc(),

@@ -36,8 +36,9 @@ def cycle_state(cycle: ReportingCycle, today: date) -> CycleState:
     return CycleState.OPEN if open_ else CycleState.CLOSED
 
 
-def open_cycle_clause(today: date) -> ColumnElement[bool]:
-    """SQL on ``ReportingCycle``: the cycles open today (``cycle_is_open``)."""
+def open_cycle_clause(today: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """SQL on ``ReportingCycle``: the cycles open today (``cycle_is_open``); ``today`` is a
+    day or a bound parameter."""
     return and_(
         ReportingCycle.state == CycleState.OPEN,
         or_(ReportingCycle.closes_on >= today, ReportingCycle.reopened_at.is_not(None)),

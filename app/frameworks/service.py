@@ -3,10 +3,11 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound, Unprocessable, field_error
+from app.core.prepared import prepared
 from app.core.vocab import ItemStatus
 from app.events.service import Actor, record
 from app.frameworks.derive import DerivedElement, derive
@@ -25,12 +26,16 @@ class Adopted:
 
 def adoptions(session: Session, situation_id: uuid.UUID) -> list[SituationFramework]:
     """The situation's adopted frameworks, by id."""
-    return list(
-        session.scalars(
-            select(SituationFramework)
-            .where(SituationFramework.situation_id == situation_id)
-            .order_by(SituationFramework.template_id)
-        )
+    return list(session.scalars(_adoptions_statement(), {"situation_id": situation_id}))
+
+
+@prepared
+def _adoptions_statement() -> Select[SituationFramework]:
+    """``adoptions``' query, for situation ``situation_id`` (bench "situation page")."""
+    return (
+        select(SituationFramework)
+        .where(SituationFramework.situation_id == bindparam("situation_id"))
+        .order_by(SituationFramework.template_id)
     )
 
 

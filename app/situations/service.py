@@ -3,11 +3,12 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.base import utcnow
 from app.core.errors import NotFound, Unprocessable, field_error
+from app.core.prepared import prepared
 from app.core.schemas import jsonable
 from app.core.vocab import Phase, SituationRole
 from app.events.service import Actor, apply_changes, record
@@ -62,12 +63,16 @@ def population_read(row: PopulationFigure) -> PopulationFigureRead:
 
 def population_of(session: Session, situation_id: uuid.UUID) -> list[PopulationFigure]:
     """A situation's population figures, by type and date (one statement)."""
-    return list(
-        session.scalars(
-            select(PopulationFigure)
-            .where(PopulationFigure.situation_id == situation_id)
-            .order_by(PopulationFigure.population_type, PopulationFigure.date)
-        )
+    return list(session.scalars(_population_statement(), {"situation_id": situation_id}))
+
+
+@prepared
+def _population_statement() -> Select[PopulationFigure]:
+    """``population_of``'s query, for situation ``situation_id`` (bench "situation page")."""
+    return (
+        select(PopulationFigure)
+        .where(PopulationFigure.situation_id == bindparam("situation_id"))
+        .order_by(PopulationFigure.population_type, PopulationFigure.date)
     )
 
 
