@@ -51,15 +51,15 @@ def items_page(
     """One page of the situation's items in Annex I order, matching ``filters``."""
     if filters.depend_on_the_clock:
         items, next_cursor = _render(session, situation, registry, filters, cursor, limit, now)
-        return Page(items=items, next_cursor=next_cursor)
+        return Page[ItemRead](items=items, next_cursor=next_cursor)
     key = page_key(situation.id, situation.template_version, filters, cursor, limit)
     fingerprint = items_fingerprint(session, situation.id)
     cached = cache.get(key, fingerprint)
     if cached is None:
         items, next_cursor = _render(session, situation, registry, filters, cursor, limit, now)
         cache.put(key, CachedPage(fingerprint, tuple(items), next_cursor))
-        return Page(items=items, next_cursor=next_cursor)
-    return Page(
+        return Page[ItemRead](items=items, next_cursor=next_cursor)
+    return Page[ItemRead](
         items=_with_fresh_flags(situation, cached.items, now), next_cursor=cached.next_cursor
     )
 

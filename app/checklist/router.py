@@ -184,4 +184,6 @@ def item_history(
         scalars=False,
         row_key=lambda row: (row[0].at, row[0].id),
     )
-    return Page(items=[service.event_read(r, item.code) for r in rows], next_cursor=next_cursor)
+    return Page[EventRead](
+        items=[service.event_read(r, item.code) for r in rows], next_cursor=next_cursor
+    )

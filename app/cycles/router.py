@@ -46,7 +46,9 @@ def list_cycles(
     today = utcnow().date()
     stmt = service.cycles_query(access.situation.id, state, today)
     rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, descending=True)
-    return Page(items=[service.cycle_read(c, today) for c in rows], next_cursor=next_cursor)
+    return Page[CycleRead](
+        items=[service.cycle_read(c, today) for c in rows], next_cursor=next_cursor
+    )
 
 
 @router.post(
@@ -122,7 +124,7 @@ def list_obligations(
         scalars=False,
         row_key=lambda row: (row[1], row[0].id),
     )
-    return Page(
+    return Page[ObligationRead](
         items=[service.obligation_read(row[0], today) for row in rows], next_cursor=next_cursor
     )
 
@@ -164,6 +166,6 @@ def list_my_obligations(
         scalars=False,
         row_key=lambda row: (row[0].cycle.due_date, row[1], row[0].id),
     )
-    return Page(
+    return Page[ObligationRead](
         items=[service.obligation_read(row[0], today) for row in rows], next_cursor=next_cursor
     )

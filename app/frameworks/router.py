@@ -38,7 +38,7 @@ def list_frameworks(
 ) -> Page[AdoptionRead]:
     """List the context frameworks the situation has adopted, each at its adopted version."""
     adoptions = service.adoptions(session, access.situation.id)
-    return Page(items=[_read(a, registry) for a in adoptions], next_cursor=None)
+    return Page[AdoptionRead](items=[_read(a, registry) for a in adoptions], next_cursor=None)
 
 
 @router.put(

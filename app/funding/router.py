@@ -51,7 +51,9 @@ def list_requirements(
     item_id, _ = requirements.item_of(session, access.situation.id, code)
     stmt = requirements.requirements_query(item_id)
     rows, next_cursor = paginate(session, stmt, _YEARS, cursor=cursor, limit=limit)
-    return Page(items=[requirements.read(r, code) for r in rows], next_cursor=next_cursor)
+    return Page[RequirementRead](
+        items=[requirements.read(r, code) for r in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/situations/{sid}/items/{code}/requirements/{year}")
@@ -130,7 +132,7 @@ def list_flows(
         year=year,
     )
     rows, next_cursor = paginate(session, stmt, _FLOWS, cursor=cursor, limit=limit, descending=True)
-    return Page(items=[service.flow_read(flow) for flow in rows], next_cursor=next_cursor)
+    return Page[FlowRead](items=[service.flow_read(flow) for flow in rows], next_cursor=next_cursor)
 
 
 @router.post(

@@ -35,7 +35,9 @@ def list_organisations(
     """List organisations by name, filtered by type, country or a search text."""
     stmt = service.search(type_=type, country=country, q=q)
     rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit)
-    return Page(items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page[OrganisationRead](
+        items=[OrganisationRead.model_validate(r) for r in rows], next_cursor=next_cursor
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OrganisationRead)

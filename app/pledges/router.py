@@ -63,7 +63,7 @@ def list_pledges(
     rows, next_cursor = paginate(
         session, stmt, service.ORDER, cursor=cursor, limit=limit, descending=True
     )
-    return Page(items=[service.pledge_read(p) for p in rows], next_cursor=next_cursor)
+    return Page[PledgeRead](items=[service.pledge_read(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PledgeRead)
@@ -123,7 +123,9 @@ def list_progress(
         limit=limit,
         descending=True,
     )
-    return Page(items=[progress.progress_read(r) for r in rows], next_cursor=next_cursor)
+    return Page[ProgressRead](
+        items=[progress.progress_read(r) for r in rows], next_cursor=next_cursor
+    )
 
 
 @router.post("/{pid}/progress", status_code=status.HTTP_201_CREATED, response_model=ProgressRead)

@@ -80,7 +80,7 @@ def list_situations(
         scalars=False,
         row_key=lambda row: (row[0].name, row[0].id),
     )
-    return Page(
+    return Page[SituationRead](
         items=[service.situation_read(situation, role) for situation, role in rows],
         next_cursor=next_cursor,
     )
@@ -119,7 +119,9 @@ def list_members(
     """List the situation's members and their roles."""
     stmt = service.members_query(access.situation.id)
     rows, next_cursor = paginate(session, stmt, _MEMBER_ORDER, cursor=cursor, limit=limit)
-    return Page(items=[MembershipRead.model_validate(m) for m in rows], next_cursor=next_cursor)
+    return Page[MembershipRead](
+        items=[MembershipRead.model_validate(m) for m in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{sid}/members/{user_id}")

@@ -28,7 +28,7 @@ def list_templates(
         summarise_framework(f, [v.version for v in registry.framework_versions(f.id)], language)
         for f in registry.latest_frameworks()
     ]
-    return Page(items=items, next_cursor=None)
+    return Page[TemplateSummary](items=items, next_cursor=None)
 
 
 @router.get("/{template_id}")

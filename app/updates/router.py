@@ -107,7 +107,9 @@ def list_updates(
         period_to=period_to,
     )
     rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit, descending=True)
-    return Page(items=[UpdateRead.model_validate(u) for u in rows], next_cursor=next_cursor)
+    return Page[UpdateRead](
+        items=[UpdateRead.model_validate(u) for u in rows], next_cursor=next_cursor
+    )
 
 
 @router.post("/situations/{sid}/updates:review", response_model=BulkReviewOut)

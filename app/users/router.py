@@ -42,7 +42,7 @@ def list_users(
     """List users by e-mail address."""
     stmt = service.search(organisation_id, email)
     rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit)
-    return Page(items=[UserRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    return Page[UserRead](items=[UserRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=UserRead)
@@ -93,7 +93,7 @@ def list_tokens(user_id: uuid.UUID, _actor: SelfOrAdmin, session: SessionDep) ->
     """List a user's tokens (never their secrets)."""
     service.get(session, user_id)
     tokens = service.list_tokens(session, user_id)
-    return Page(items=[TokenRead.model_validate(t) for t in tokens], next_cursor=None)
+    return Page[TokenRead](items=[TokenRead.model_validate(t) for t in tokens], next_cursor=None)
 
 
 @router.post("/{user_id}/tokens", status_code=status.HTTP_201_CREATED)

@@ -64,7 +64,9 @@ def list_webhooks(
     """List the situation's webhook subscriptions, oldest first (never their secrets)."""
     stmt = service.subscriptions_query(access.situation.id)
     rows, next_cursor = paginate(session, stmt, _ORDER, cursor=cursor, limit=limit)
-    return Page(items=[WebhookRead.model_validate(s) for s in rows], next_cursor=next_cursor)
+    return Page[WebhookRead](
+        items=[WebhookRead.model_validate(s) for s in rows], next_cursor=next_cursor
+    )
 
 
 @router.get("/{wid}")
@@ -92,7 +94,9 @@ def list_deliveries(
     rows, next_cursor = paginate(
         session, stmt, _DELIVERY_ORDER, cursor=cursor, limit=limit, descending=True
     )
-    return Page(items=[DeliveryRead.model_validate(d) for d in rows], next_cursor=next_cursor)
+    return Page[DeliveryRead](
+        items=[DeliveryRead.model_validate(d) for d in rows], next_cursor=next_cursor
+    )
 
 
 @router.post(
