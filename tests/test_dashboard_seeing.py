@@ -335,7 +335,16 @@ class TestLight:
         assert "content-encoding" not in plain.headers
         assert zipped.json() == plain.json()
 
-    def test_small_answers_are_not_compressed(self, client: TestClient) -> None:
+    def test_small_answers_are_not_compressed(self, client: TestClient, world: World) -> None:
         response = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200
         assert "content-encoding" not in response.headers
+        # A submission's answer fits in one packet: compressing it would save no round trip.
+        submitted = client.post(
+            world.url("/items/5a/updates"),
+            json={"narrative": "Desks staffed.", "proposed_status": "in_progress"},
+            headers={**world.headers("partner_a"), "Accept-Encoding": "gzip"},
+        )
+        assert submitted.status_code == 201
+        assert 500 < len(submitted.content) < 1400
+        assert "content-encoding" not in submitted.headers
