@@ -264,6 +264,8 @@ def _row(row: Any) -> Row:
 def _money(required: Any, committed: Any, paid: Any, pledged: Any) -> tuple[Cell, ...]:
     """Required and funded USD, the percentage funded (2 places; empty when nothing is
     required), paid and pledged USD: the figures ``app.funding.figures`` gives summaries."""
+    if required is None and committed is None and paid is None and pledged is None:
+        return _NO_MONEY  # most items: no arithmetic for them (bench "roll-up CSV export")
     totals = funding.Totals(*(int(cents or 0) for cents in (required, committed, paid, pledged)))
     share = totals.share()
     return (
@@ -273,6 +275,9 @@ def _money(required: Any, committed: Any, paid: Any, pledged: Any) -> tuple[Cell
         from_cents(totals.paid),
         from_cents(totals.pledged),
     )
+
+
+_NO_MONEY = _money(0, 0, 0, 0)
 
 
 @lru_cache(maxsize=64)
