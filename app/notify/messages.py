@@ -44,8 +44,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
-        # The templates ship with the code: a restart loads new ones. Checking each file's
-        # time on every use cost a third of the situation page's rendering.
+        # The templates ship with the code: a restart loads new ones (as the dashboard's,
+        # ``app.dashboard.rendering``), so no file's time is checked on every message.
         auto_reload=False,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
