@@ -36,7 +36,7 @@ from app.core.vocab import (
 from app.dashboard import labels
 from app.dashboard.deps import SESSION_COOKIE
 from app.dashboard.service_texts import translated
-from app.i18n import N_, catalogs
+from app.i18n import N_, catalogs, page_text
 from app.i18n import gettext as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -120,16 +120,14 @@ def _environment() -> Environment:
         # time on every use cost a third of the situation page's rendering.
         auto_reload=False,
     )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True
-    )
+    page_text.install(env)
     env.filters.update(
         label=_label,
         when=i18n.when,
         percent=_percent,
         country=country_name,
         by_role=_by_role,
-        usd=i18n.usd,
+        usd=page_text.usd,
     )
     env.globals.update(
         statuses=list(ItemStatus),
