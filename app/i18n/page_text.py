@@ -54,14 +54,15 @@ def install(env: Environment) -> None:
     """Give an autoescaped environment these callables (newstyle gettext, ``_`` included)."""
     if env.autoescape is not True:
         raise ValueError("page_text serves autoescaped environments only")
+    # Installing makes Jinja compile trans blocks newstyle; but it wraps the callables it is
+    # given, and its ``_`` looks ``gettext`` up on each call: the globals are then ours.
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    # Jinja wraps the callables it is given, and ``_`` looks ``gettext`` up on each call.
     env.globals.update(gettext=gettext, ngettext=ngettext, _=gettext)
 
 
 @lru_cache(maxsize=CACHED)
 def _usd(amount: Decimal, language: str) -> str:
-    return str(format_currency(amount, "USD", locale=language))
+    return str(format_currency(amount, "USD", locale=i18n.babel_locale(language)))
 
 
 def usd(amount: Decimal | None) -> str:
