@@ -71,6 +71,22 @@ def choose(page: Page, native_name: str) -> None:
         page.page.locator("form.languages").get_by_role("button", name=native_name).click()
 
 
+@pytest.mark.parametrize("native_name", ["Français", "Español"])
+def test_the_longer_languages_fit_a_phone(
+    people: Served, page: Page, viewport: str, native_name: str
+) -> None:
+    """French and Spanish name the header's links at greater length: they wrap, and no page
+    is wider than the screen (the header once pushed the home page about 40 px past a phone's)."""
+    page.sign_in(people, people.world.users["coordinator"].email)
+    page.page.goto(people.situation())
+    choose(page, native_name)
+    for path in ("/", people.situation()):
+        page.page.goto(path if path.startswith("http") else f"{people.url}{path}")
+        width = page.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[viewport]["width"], f"{native_name} {path}: {width}px wide"
+    assert page.errors == []
+
+
 def test_the_situation_page_in_arabic(people: Served, page: Page, viewport: str) -> None:
     page.sign_in(people, people.world.users["coordinator"].email)
     page.page.goto(people.situation())
