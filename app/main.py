@@ -14,7 +14,12 @@ from app.checklist.list_cache import ItemListCache
 from app.config import Settings, get_settings
 from app.core.admission import admission_for
 from app.core.db import make_engine, make_sessionmakers
-from app.core.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from app.core.middleware import (
+    GZIP_LEVEL,
+    GZIP_MINIMUM_SIZE,
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.core.openapi import api_version, install_openapi, operation_id
 from app.core.problems import register_problem_handlers
 from app.core.ratelimit import AuthFailureLimitMiddleware, RateLimitMiddleware
@@ -117,17 +122,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             ],
             max_age=600,
         )
-    # Text above one packet's worth travels gzipped (pages, JSON, CSV, streamed exports too,
-    # chunk by chunk); an XLSX is a zip file already. ETags are versions, not body hashes, so
-    # they hold for either encoding; a 304 has no body to compress. Level 3, not 6: the item
-    # list's 73 KB compresses in 0.22 ms rather than 0.87 ms, to 13.5 KB rather than 12 KB,
-    # and the largest page stays under 8 KB (bench "list 43 items", "situation page").
+    # Pages, JSON, CSV and streamed exports (chunk by chunk) travel gzipped; an XLSX is a zip
+    # file already. ETags are versions, not body hashes, so they hold for either encoding; a
+    # 304 has no body to compress.
     app.add_middleware(
         GZipMiddleware,
-        # Below ~1,400 bytes an answer fits in one TCP segment either way: compressing it
-        # saves no round trip, and costs about 60 µs (a submission's 673 bytes).
-        minimum_size=1400,
-        compresslevel=3,
+        minimum_size=GZIP_MINIMUM_SIZE,
+        compresslevel=GZIP_LEVEL,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, MEDIA_TYPES[ExportFormat.XLSX]),
     )
     app.add_middleware(RequestLogMiddleware)

@@ -1,5 +1,6 @@
 """The item list: never out of date, flags always fresh, filters and flags agree."""
 
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -187,6 +188,31 @@ class TestFlagsFollowTheClock:
         later = items(world.s1.stale_after_days + 1)
         assert not any(a is b for a, b in zip(first, later, strict=True))
         assert all(item.flags.stale for item in later)
+
+    def test_a_page_whose_flags_moved_is_sent_with_them(
+        self, db: Session, world: World, registry: TemplateRegistry
+    ) -> None:
+        """The body a page keeps is made again once the clock moved its flags."""
+        cache = ItemListCache(8)
+
+        def kept(days_later: int) -> Any:
+            now = utcnow() + timedelta(days=days_later)
+            filters = listing.ItemFilters()
+            return listing.kept_items_page(
+                db, world.s1, registry, cache, filters, cursor=None, limit=200, now=now
+            )
+
+        today = kept(0)
+        assert kept(0) is today
+        later = kept(world.s1.stale_after_days + 1)
+        assert later is not today
+
+        def stale(page: Any) -> list[bool]:
+            items = json.loads(page.body(gzipped=False))["items"]
+            return [item["flags"]["stale"] for item in items]
+
+        assert all(stale(later))
+        assert not any(stale(today))
 
     def test_flags_follow_the_clock_and_the_sql_filter_agrees(
         self, db: Session, world: World, registry: TemplateRegistry

@@ -1,5 +1,6 @@
 """The item list's cache: it saves work, and it never serves a page its items have left behind."""
 
+import gzip
 from typing import Any
 
 from fastapi import FastAPI
@@ -62,6 +63,47 @@ def test_an_owner_renamed_outside_the_routes_shows_at_once(
     listed = next(i for i in _items(client, world) if i["code"] == "5a")
     assert lead["name"] != "Renamed elsewhere"
     assert listed["lead"]["name"] == "Renamed elsewhere"
+
+
+def test_a_kept_page_is_sent_as_the_response_model_would_be(
+    client: TestClient, world: World
+) -> None:
+    """The kept body is byte for byte what FastAPI makes of the route's response model: a
+    filter on the clock is never kept, so FastAPI serialises it (no item here is overdue)."""
+    url, headers = world.url("/items?limit=200"), world.headers("viewer")
+    kept = client.get(url, headers=headers)
+    again = client.get(url, headers=headers)
+    served = client.get(f"{url}&overdue=false", headers=headers)
+    assert served.json()["items"]
+    assert kept.content == again.content == served.content
+    assert kept.headers["content-type"] == served.headers["content-type"] == "application/json"
+    assert kept.headers["content-length"] == served.headers["content-length"]
+
+
+def test_a_kept_page_is_gzipped_once_and_only_for_clients_that_take_it(
+    client: TestClient, world: World
+) -> None:
+    url, headers = world.url("/items?limit=200"), world.headers("viewer")
+    plain = client.get(url, headers={**headers, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for _ in range(2):  # rendered, then kept
+        zipped = client.get(url, headers={**headers, "Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["vary"] == "Accept-Encoding"
+        assert int(zipped.headers["content-length"]) < len(plain.content) / 3
+        assert zipped.content == plain.content  # decoded once: it was compressed once
+    none = world.url("/items?status=not_applicable")
+    small = client.get(none, headers={**headers, "Accept-Encoding": "gzip"})
+    assert small.json()["items"] == []
+    assert "content-encoding" not in small.headers  # one packet's worth travels as it is
+
+
+def test_a_kept_page_makes_its_body_once() -> None:
+    page = CachedPage((1,), (), None)
+    assert page.body(gzipped=False) == b'{"items":[],"next_cursor":null}'
+    assert page.body(gzipped=False) is page.body(gzipped=False)
+    assert gzip.decompress(page.body(gzipped=True)) == page.body(gzipped=False)
+    assert page.body(gzipped=True) is page.body(gzipped=True)
 
 
 def test_filters_on_the_clock_are_never_kept(

@@ -17,18 +17,32 @@ Why it cannot serve stale data:
 - a page is reused only under the fingerprint it was rendered under, for the same template
   version, filters, cursor and size;
 - the flags depend on the clock: they are computed again on every read, and filters that
-  depend on the clock (``overdue``, ``stale``) are never cached.
+  depend on the clock (``overdue``, ``stale``) are never cached. A page whose flags moved
+  is a new page.
+
+A page keeps the body it is sent as, made once: its JSON, exactly as FastAPI serialises the
+route's response model (``Page[ItemRead]``), and that JSON gzipped as the middleware would.
+Serialising 73 KB of JSON and compressing it were a third of a cached list's CPU (bench
+"list 43 items", py-spy under 16 clients: ``dump_json`` 21 %, gzip 12 %).
 
 It is per process and bounded (least recently used pages go first).
 """
 
+import gzip
 import uuid
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from fastapi import Response
+from pydantic import TypeAdapter
 
 from app.checklist.schemas import ItemRead
 from app.core.lru import LRU
+from app.core.middleware import GZIP_LEVEL, GZIP_MINIMUM_SIZE
+from app.core.pagination import Page
+
+_PAGE = TypeAdapter(Page[ItemRead])
 
 Fingerprint = tuple[Any, ...]
 
@@ -40,6 +54,34 @@ class CachedPage:
     fingerprint: Fingerprint
     items: tuple[ItemRead, ...]
     next_cursor: str | None
+    _bodies: dict[bool, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def page(self) -> Page[ItemRead]:
+        """The page as the response model."""
+        return Page[ItemRead](items=list(self.items), next_cursor=self.next_cursor)
+
+    def body(self, *, gzipped: bool) -> bytes:
+        """The page's JSON, gzipped or not: made the first time it is asked for."""
+        body = self._bodies.get(gzipped)
+        if body is None:
+            if gzipped:
+                body = gzip.compress(self.body(gzipped=False), GZIP_LEVEL, mtime=0)
+            else:
+                body = _PAGE.dump_json(self.page(), by_alias=True)
+            self._bodies[gzipped] = body
+        return body
+
+    def response(self, accept_encoding: str) -> Response:
+        """The page sent as its kept body: gzipped where the client takes it and the
+        middleware would have compressed it (which leaves a gzipped body as it is)."""
+        body = self.body(gzipped=False)
+        if "gzip" not in accept_encoding or len(body) < GZIP_MINIMUM_SIZE:
+            return Response(body, media_type="application/json")
+        return Response(
+            self.body(gzipped=True),
+            media_type="application/json",
+            headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+        )
 
 
 class ItemListCache:

@@ -20,6 +20,15 @@ DOCS_CONTENT_SECURITY_POLICY = (
 )
 
 
+# Text above one packet's worth travels gzipped (``app.main``). Below ~1,400 bytes an answer
+# fits in one TCP segment either way: compressing it saves no round trip, and costs about
+# 60 µs (a submission's 673 bytes). Level 3, not 6: the item list's 73 KB compresses in
+# 0.22 ms rather than 0.87 ms, to 13.5 KB rather than 12 KB, and the largest page stays
+# under 8 KB (bench "list 43 items", "situation page").
+GZIP_MINIMUM_SIZE = 1400
+GZIP_LEVEL = 3
+
+
 class SecurityHeadersMiddleware:
     """Add the headers every response carries; nothing but static files is ever cached."""
 
