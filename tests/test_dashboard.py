@@ -16,6 +16,7 @@ from app.checklist.schemas import ItemPatch
 from app.dashboard.deps import SESSION_COOKIE
 from app.dashboard.rendering import STATIC_DIR
 from app.events.service import Actor
+from app.organisations.service import name_key
 from tests.factories import World, submit_update
 from tests.helpers import assert_problem, state_fingerprint
 
@@ -213,6 +214,29 @@ class TestSituationPage:
         assert row_codes(html) == ["5a"]
         assert find(html, "option", value=str(world.orgs["ngo_b"].id))
         assert not find(html, "option", value=str(world.orgs["rlo"].id))
+
+    def test_the_owner_filter_offers_every_owner_filtered_or_not(
+        self, client: TestClient, world: World, db: Session, statements: list[str]
+    ) -> None:
+        """Unfiltered, the owners are read off the items; filtered, asked of the database:
+        the same organisations, in the same order."""
+        sign_in(client, world, "viewer")
+        path = f"/situations/{world.s1.id}"
+        owning = checklist.owning_organisations(db, world.s1.id)
+        expected = [str(org.id) for org in sorted(owning, key=lambda org: name_key(org.name))]
+        assert len(expected) > 2
+
+        def options(params: dict[str, str]) -> list[str]:
+            html = assert_page(client.get(path, params=params), 200)
+            select = html.split('name="owner"')[1].split("</select>")[0]
+            return [o["value"] for o in find(select, "option") if o.get("value")]
+
+        asked = "IN (SELECT item_owner.organisation_id"
+        statements.clear()
+        assert options({}) == expected
+        assert not any(asked in s for s in statements)
+        assert options({"pillar": "reception"}) == expected
+        assert any(asked in s for s in statements)
 
     def test_gap_rows_are_marked_with_text(self, client: TestClient, world: World) -> None:
         sign_in(client, world, "viewer")

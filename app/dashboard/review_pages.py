@@ -77,7 +77,7 @@ def review_queue(
         "can_review": True,
         "entries": entries,
         "filters": filters,
-        "organisations": views.owning_organisations(session, access, now=now),
+        "organisations": views.owning_organisations(session, access),
         "pillar_codes": list(PillarCode),
         "next_query": (
             urlencode({**filters.query(), "cursor": next_cursor}) if next_cursor else None

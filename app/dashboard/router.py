@@ -119,6 +119,7 @@ def situation_page(
     rows, next_cursor = views.item_rows(
         session, access, registry, cache, filters, now=now, cursor=cursor
     )
+    every_item = cursor is None and next_cursor is None
     summary = views.summary(session, access, registry, now)
     pillars = [views.PillarView(p) for p in summary.pillars]
     pillar_titles = {p.code.value: p.title for p in summary.pillars}
@@ -144,7 +145,9 @@ def situation_page(
         "pillar_titles": pillar_titles,
         "items_table": Markup(items_table),  # noqa: S704 - rendered by our autoescaped template
         "filters": filters,
-        "owners": views.owning_organisations(session, access, now=now),
+        "owners": views.owning_organisations(
+            session, access, rows if not filters.active and every_item else None
+        ),
         "population": seeing_views.population(session, access),
         "gap_labels": views.GAP_LABELS,
         "rows": rows,

@@ -20,6 +20,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import ChecklistItem, Event, Situation, User
 from app.organisations.schemas import OrganisationRef
+from app.organisations.service import name_key
 from app.reporting import service as reporting
 from app.reporting.schemas import PillarFigures, SituationSummary
 from app.situations import service as situations
@@ -223,13 +224,22 @@ def item_rows(
 
 
 def owning_organisations(
-    session: Session, access: SituationAccess, *, now: datetime
+    session: Session, access: SituationAccess, rows: list[ItemRow] | None = None
 ) -> list[OrganisationRef]:
-    """The organisations that own any item of the situation, by name (the owner filter)."""
-    return [
-        OrganisationRef.model_validate(org)
-        for org in checklist.owning_organisations(session, access.situation.id)
-    ]
+    """The organisations that own any item of the situation, by name (the owner filter).
+
+    ``rows``, when they are all of the situation's items, name them already: they are taken
+    from there, not asked again (the query and its rows were a sixth of the situation
+    page's CPU: bench "situation page"). Either way they are in ``name_key`` order, which
+    is the same on every database.
+    """
+    if rows is None:
+        found = checklist.owning_organisations(session, access.situation.id)
+        organisations = [OrganisationRef.model_validate(org) for org in found]
+    else:
+        owners = {o.organisation.id: o.organisation for row in rows for o in row.item.owners}
+        organisations = list(owners.values())
+    return sorted(organisations, key=lambda org: name_key(org.name))
 
 
 # --- one item and its history ----------------------------------------------------------
