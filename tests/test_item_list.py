@@ -158,15 +158,17 @@ class TestFlagsFollowTheClock:
         # computed again.
         cache = self.__dict__.setdefault("cache", ItemListCache(8))
         now = utcnow() + timedelta(days=days_later)
-        page = listing.items_page(
-            db,
-            world.s1,
-            registry,
-            cache,
-            listing.ItemFilters(**filters),
-            cursor=None,
-            limit=200,
-            now=now,
+        page = listing.as_page(
+            listing.items_page(
+                db,
+                world.s1,
+                registry,
+                cache,
+                listing.ItemFilters(**filters),
+                cursor=None,
+                limit=200,
+                now=now,
+            )
         )
         return [item.model_dump(mode="json") for item in page.items]
 
@@ -181,7 +183,7 @@ class TestFlagsFollowTheClock:
             page = listing.items_page(
                 db, world.s1, registry, cache, filters, cursor=None, limit=200, now=now
             )
-            return page.items
+            return listing.as_page(page).items
 
         first, again = items(0), items(0)
         assert all(a is b for a, b in zip(first, again, strict=True))
@@ -198,7 +200,7 @@ class TestFlagsFollowTheClock:
         def kept(days_later: int) -> Any:
             now = utcnow() + timedelta(days=days_later)
             filters = listing.ItemFilters()
-            return listing.kept_items_page(
+            return listing.items_page(
                 db, world.s1, registry, cache, filters, cursor=None, limit=200, now=now
             )
 

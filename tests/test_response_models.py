@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from app.checklist import listing
-from app.checklist.list_cache import ItemListCache
+from app.checklist.list_cache import CachedPage, ItemListCache
 from app.checklist.schemas import ItemRead
 from app.core.base import utcnow
 from app.core.pagination import Page
@@ -40,8 +40,11 @@ def test_the_item_list_is_its_response_model_as_it_is(
     declared: TypeAdapter[Any] = TypeAdapter(Page[ItemRead] | FrameworkChecklist)
     cache, filters = ItemListCache(4), listing.ItemFilters()
     for _ in range(2):  # rendered, then from the cache
-        page = listing.items_page(
+        kept = listing.items_page(
             db, world.s1, registry, cache, filters, cursor=None, limit=50, now=utcnow()
         )
+        assert isinstance(kept, CachedPage)
+        page = listing.as_page(kept)
         assert declared.validate_python(page) is page
-        declared.dump_json(page, warnings="error")  # no serialisation by inference
+        # No serialisation by inference, and the body sent is the response model's.
+        assert declared.dump_json(page, warnings="error") == kept.body(gzipped=False)

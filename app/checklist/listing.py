@@ -47,27 +47,9 @@ def items_page(
     cursor: str | None,
     limit: int,
     now: datetime,
-) -> Page[ItemRead]:
-    """One page of the situation's items in Annex I order, matching ``filters``."""
-    page = kept_items_page(
-        session, situation, registry, cache, filters, cursor=cursor, limit=limit, now=now
-    )
-    return page.page() if isinstance(page, CachedPage) else page
-
-
-def kept_items_page(
-    session: Session,
-    situation: Situation,
-    registry: TemplateRegistry,
-    cache: ItemListCache,
-    filters: ItemFilters,
-    *,
-    cursor: str | None,
-    limit: int,
-    now: datetime,
 ) -> CachedPage | Page[ItemRead]:
-    """``items_page``, as the cache keeps it (with the body it is sent as), unless its
-    filters depend on the clock."""
+    """One page of the situation's items in Annex I order, matching ``filters``: as the
+    cache keeps it (with the body it is sent as), unless the filters depend on the clock."""
     if filters.depend_on_the_clock:
         items, next_cursor = _render(session, situation, registry, filters, cursor, limit, now)
         return Page[ItemRead](items=items, next_cursor=next_cursor)
@@ -84,6 +66,11 @@ def kept_items_page(
         cached = CachedPage(fingerprint, fresh, cached.next_cursor)
         cache.put(key, cached)
     return cached
+
+
+def as_page(page: CachedPage | Page[ItemRead]) -> Page[ItemRead]:
+    """``items_page``'s answer as the response model."""
+    return page.page() if isinstance(page, CachedPage) else page
 
 
 def _render(

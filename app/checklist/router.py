@@ -71,7 +71,7 @@ def list_items(
     if framework is not None:
         refuse_filters(filters != ItemFilters() or cursor is not None)
         return through(session, access.situation, registry, framework, language)
-    page = listing.kept_items_page(
+    page = listing.items_page(
         session,
         access.situation,
         registry,

@@ -210,15 +210,17 @@ def item_rows(
         owner=filters.owner,
         **gap,
     )
-    page = listing.items_page(
-        session,
-        access.situation,
-        registry,
-        cache,
-        wanted,
-        cursor=cursor,
-        limit=ITEMS_PER_PAGE,
-        now=now,
+    page = listing.as_page(
+        listing.items_page(
+            session,
+            access.situation,
+            registry,
+            cache,
+            wanted,
+            cursor=cursor,
+            limit=ITEMS_PER_PAGE,
+            now=now,
+        )
     )
     return [ItemRow(read) for read in page.items], page.next_cursor
 
