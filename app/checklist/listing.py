@@ -62,7 +62,7 @@ def items_page(
         cache.put(key, cached)
         return cached
     fresh = _with_fresh_flags(situation, cached.items, now)
-    if any(now is not kept for now, kept in zip(fresh, cached.items, strict=True)):
+    if any(item is not kept for item, kept in zip(fresh, cached.items, strict=True)):
         cached = CachedPage(fingerprint, fresh, cached.next_cursor)
         cache.put(key, cached)
     return cached
