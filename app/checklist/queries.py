@@ -209,25 +209,25 @@ def get_item(
 def owning_organisations(
     session: Session, situation_id: uuid.UUID
 ) -> Sequence[Row[uuid.UUID, str, str | None, OrganisationType]]:
-    """The organisations that own any item of the situation, by name: their id, name,
-    acronym and type (the columns a mention needs, not whole rows: a page lists a hundred)."""
+    """The organisations that own any item of the situation, in no order (the dashboard
+    puts them in ``name_key`` order, as it does those it reads off the items): their id,
+    name, acronym and type (the columns a mention needs, not whole rows: a page lists a
+    hundred)."""
     return session.execute(_owning_statement(), {"situation_id": situation_id}).all()
 
 
 @prepared
 def _owning_statement() -> Select[uuid.UUID, str, str | None, OrganisationType]:
-    """``owning_organisations``' query, for situation ``situation_id`` (every situation page
-    asks it: bench "situation page")."""
-    return (
-        select(Organisation.id, Organisation.name, Organisation.acronym, Organisation.type)
-        .where(
-            Organisation.id.in_(
-                select(ItemOwner.organisation_id)
-                .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
-                .where(ChecklistItem.situation_id == bindparam("situation_id"))
-            )
+    """``owning_organisations``' query, for situation ``situation_id`` (a filtered situation
+    page and the review queue ask it: bench "situation page")."""
+    return select(
+        Organisation.id, Organisation.name, Organisation.acronym, Organisation.type
+    ).where(
+        Organisation.id.in_(
+            select(ItemOwner.organisation_id)
+            .join(ChecklistItem, ChecklistItem.id == ItemOwner.item_id)
+            .where(ChecklistItem.situation_id == bindparam("situation_id"))
         )
-        .order_by(Organisation.name_key, Organisation.id)
     )
 
 
