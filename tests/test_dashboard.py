@@ -572,6 +572,22 @@ TEXT_PAIRS = [
 ]
 
 
+def test_every_scrolling_table_can_be_reached_by_keyboard() -> None:
+    """A table that scrolls sideways on a phone (the population's did, 419 px in 358) must
+    take focus and name itself, or keyboard users cannot scroll it (axe:
+    scrollable-region-focusable)."""
+    templates = STATIC_DIR.parent / "templates"
+    wrappers = [
+        (path.name, tag)
+        for path in sorted(templates.rglob("*.html"))
+        for tag in re.findall(r'<div class="table-scroll"[^>]*>', path.read_text())
+    ]
+    assert len(wrappers) >= 7
+    for name, tag in wrappers:
+        assert 'tabindex="0"' in tag and 'role="region"' in tag, (name, tag)
+        assert "aria-labelledby=" in tag, (name, tag)
+
+
 def test_text_colours_have_enough_contrast() -> None:
     css = (Path(STATIC_DIR) / "dashboard.css").read_text()
     colours = dict(re.findall(r"--([a-z_-]+):\s*(#[0-9a-f]{6});", css))
